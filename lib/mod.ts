@@ -1,0 +1,13 @@
+/**
+ * The course kit's single public entry point: `import { tf, ... } from "../lib/mod.ts"`.
+ *
+ * Importing it selects and initialises the TF.js backend (see `runtime.ts`), so `tf` is ready to use.
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import { initRuntime } from "./runtime.ts";
+
+export { tf };
+export * from "./runtime.ts";
+
+await initRuntime();

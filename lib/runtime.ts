@@ -1,0 +1,234 @@
+/**
+ * Backend selection: picks and initialises the TF.js backend once per process.
+ *
+ * Order (unless `TFJS_BACKEND` or `options.backend` says otherwise):
+ * `tensorflow` (tfjs-node-gpu, then tfjs-node, only when already installed — never downloads),
+ * then `webgpu` when a hardware adapter exists, then `wasm`, then `cpu`.
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+import { setWasmPaths } from "@tensorflow/tfjs-backend-wasm";
+import "@tensorflow/tfjs-backend-webgpu";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { createRequire } from "node:module";
+
+/** Names accepted by `TFJS_BACKEND` and `initRuntime({ backend })`. */
+export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
+
+/** What {@link initRuntime} chose. */
+export interface RuntimeInfo {
+  /** The active TF.js backend. */
+  backend: BackendName;
+  /** Human-readable device: GPU adapter, CPU model, or the native library. */
+  device: string;
+  /** Threads the backend computes with. */
+  threads: number;
+  /** True when the computation runs on a GPU (hardware adapter or CUDA). */
+  gpu: boolean;
+  /** TF.js version. */
+  tfVersion: string;
+}
+
+/** Options for {@link initRuntime}. */
+export interface RuntimeOptions {
+  /** Force a backend; defaults to `TFJS_BACKEND` from the environment, then automatic. */
+  backend?: BackendName;
+  /** Do not print the one-line summary. */
+  quiet?: boolean;
+}
+
+const BACKENDS: BackendName[] = ["tensorflow", "webgpu", "wasm", "cpu"];
+let current: RuntimeInfo | undefined;
+let initialising: Promise<RuntimeInfo> | undefined;
+/** Hooks run after a backend is set (e.g. registering extra kernels for it). */
+const setupHooks: Array<(backend: BackendName) => void | Promise<void>> = [];
+
+/** Registers a hook that {@link initRuntime} and {@link useBackend} call after activating a backend. */
+export function onBackendReady(hook: (backend: BackendName) => void | Promise<void>): void {
+  setupHooks.push(hook);
+}
+
+function envBackend(): BackendName | undefined {
+  let v: string | undefined;
+  try {
+    v = Deno.env.get("TFJS_BACKEND")?.trim().toLowerCase();
+  } catch {
+    return undefined; // no --allow-env: automatic choice
+  }
+  if (!v) return undefined;
+  if (!BACKENDS.includes(v as BackendName)) {
+    throw new Error(
+      `TFJS_BACKEND="${v}" no es un backend válido. Usa uno de: ${BACKENDS.join(", ")} ` +
+        `(o no definas la variable para elegir automáticamente).`,
+    );
+  }
+  return v as BackendName;
+}
+
+function cpuModel(): string {
+  try {
+    const info = Deno.readTextFileSync("/proc/cpuinfo");
+    const m = info.match(/model name\s*:\s*(.+)/);
+    if (m) return m[1].trim();
+  } catch { /* not Linux or no permission */ }
+  return `${Deno.build.arch} CPU`;
+}
+
+function wasmDir(): string {
+  const require = createRequire(import.meta.url);
+  return dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json")) + "/dist/";
+}
+
+/** Finds an installed tfjs-node(-gpu) without ever triggering an install. */
+function installedNodeBinding(): string | undefined {
+  const root = join(import.meta.dirname ?? ".", "..", "node_modules", "@tensorflow");
+  for (const pkg of ["tfjs-node-gpu", "tfjs-node"]) {
+    const dir = join(root, pkg);
+    if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "lib"))) {
+      try {
+        for (const entry of Deno.readDirSync(join(dir, "lib"))) {
+          if (entry.name.startsWith("napi-v") && existsSync(join(dir, "lib", entry.name, "tfjs_binding.node"))) {
+            return pkg;
+          }
+        }
+      } catch { /* unreadable: treat as missing */ }
+    }
+  }
+  return undefined;
+}
+
+async function webgpuAdapter(): Promise<{ name: string; hardware: boolean } | undefined> {
+  // deno-lint-ignore no-explicit-any
+  const gpu = (globalThis.navigator as any)?.gpu;
+  if (!gpu) return undefined;
+  try {
+    const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
+    if (!adapter) return undefined;
+    const info = adapter.info ?? {};
+    const name = String(
+      info.description || info.device || [info.vendor, info.architecture].filter(Boolean).join(" ") ||
+        "WebGPU adapter",
+    );
+    const software = adapter.isFallbackAdapter === true || info.isFallbackAdapter === true ||
+      /llvmpipe|lavapipe|swiftshader|software/i.test(name);
+    return { name, hardware: !software };
+  } catch {
+    return undefined;
+  }
+}
+
+async function activate(name: BackendName): Promise<RuntimeInfo> {
+  if (name === "tensorflow") {
+    const pkg = installedNodeBinding();
+    if (!pkg) {
+      throw new Error(
+        "El backend 'tensorflow' no está instalado. Para usar la GPU NVIDIA con CUDA 11.2 y cuDNN 8.1, " +
+          "instala `deno add npm:@tensorflow/tfjs-node-gpu@4.22.0` (o `npm:@tensorflow/tfjs-node@4.22.0` para CPU) " +
+          "con acceso a internet; su instalación descarga libtensorflow. Ver README, sección GPU.",
+      );
+    }
+    const spec = `npm:@tensorflow/${pkg}@4.22.0`;
+    await import(spec);
+    if (!(await tf.setBackend("tensorflow"))) throw new Error(`${pkg} está instalado pero no se pudo inicializar.`);
+    await tf.ready();
+    return {
+      backend: name,
+      device: pkg === "tfjs-node-gpu" ? "CUDA (tfjs-node-gpu)" : `${cpuModel()} (libtensorflow)`,
+      threads: navigator.hardwareConcurrency ?? 1,
+      gpu: pkg === "tfjs-node-gpu",
+      tfVersion: tf.version.tfjs,
+    };
+  }
+  if (name === "webgpu") {
+    const adapter = await webgpuAdapter();
+    if (!adapter) {
+      throw new Error(
+        "El backend 'webgpu' no está disponible: no hay adaptador WebGPU. Instala un driver Vulkan " +
+          "(Linux: `apt-get install mesa-vulkan-drivers` o el driver de NVIDIA/AMD), Metal (macOS) o DX12 (Windows).",
+      );
+    }
+    if (!(await tf.setBackend("webgpu"))) throw new Error(`No se pudo inicializar WebGPU en ${adapter.name}.`);
+    await tf.ready();
+    return {
+      backend: name,
+      device: adapter.name + (adapter.hardware ? "" : " (software)"),
+      threads: 1,
+      gpu: adapter.hardware,
+      tfVersion: tf.version.tfjs,
+    };
+  }
+  if (name === "wasm") {
+    setWasmPaths(wasmDir());
+    if (!(await tf.setBackend("wasm"))) {
+      throw new Error("No se pudo inicializar el backend 'wasm' (¿falta --allow-read para leer sus ficheros .wasm?).");
+    }
+    await tf.ready();
+    return {
+      backend: name,
+      device: cpuModel() + " (WebAssembly SIMD)",
+      threads: 1,
+      gpu: false,
+      tfVersion: tf.version.tfjs,
+    };
+  }
+  if (!(await tf.setBackend("cpu"))) throw new Error("No se pudo inicializar el backend 'cpu'.");
+  await tf.ready();
+  return { backend: "cpu", device: cpuModel() + " (JavaScript)", threads: 1, gpu: false, tfVersion: tf.version.tfjs };
+}
+
+async function choose(requested?: BackendName): Promise<RuntimeInfo> {
+  if (requested) return await activate(requested);
+  if (installedNodeBinding()) {
+    try {
+      return await activate("tensorflow");
+    } catch { /* fall through to the next backend */ }
+  }
+  const adapter = await webgpuAdapter();
+  if (adapter?.hardware) {
+    try {
+      return await activate("webgpu");
+    } catch { /* fall through */ }
+  }
+  try {
+    return await activate("wasm");
+  } catch {
+    return await activate("cpu");
+  }
+}
+
+/**
+ * Selects and initialises the backend (once per process; later calls return the same info).
+ * Prints one line: backend, device, threads.
+ */
+export function initRuntime(options: RuntimeOptions = {}): Promise<RuntimeInfo> {
+  if (current) return Promise.resolve(current);
+  initialising ??= (async () => {
+    tf.env().set("PROD", true);
+    const requested = options.backend ?? envBackend();
+    const info = await choose(requested);
+    for (const hook of setupHooks) await hook(info.backend);
+    current = info;
+    if (!options.quiet) {
+      console.log(`TF.js ${info.tfVersion} · backend ${info.backend} · ${info.device} · ${info.threads} hilo(s)`);
+    }
+    return info;
+  })();
+  return initialising;
+}
+
+/**
+ * Switches the active backend after initialisation (tests compare backends this way).
+ * Returns the new runtime info; the process-wide default chosen by {@link initRuntime} is unchanged.
+ */
+export async function useBackend(name: BackendName): Promise<RuntimeInfo> {
+  const info = await activate(name);
+  for (const hook of setupHooks) await hook(info.backend);
+  return info;
+}
+
+/** The runtime chosen by {@link initRuntime}, or undefined before it ran. */
+export function runtimeInfo(): RuntimeInfo | undefined {
+  return current;
+}
