@@ -1,0 +1,64 @@
+/**
+ * `deno task course`: executes every course notebook through the Deno Jupyter kernel, writes the executed
+ * notebooks to `build/notebooks/` and their HTML rendering to `build/html/`, and prints a table of
+ * notebook, status and seconds. Exits non-zero if any notebook failed.
+ *
+ * Usage: `deno task course [--student] [--jobs N] [--no-html]`
+ *        `deno task nb notebooks/NN_name.ipynb` (same as `--only <path>`: one notebook, errors in full).
+ * @module
+ */
+import { formatTable, listNotebooks, mapPool, type NotebookResult, runNotebook } from "./notebooks.ts";
+
+interface CourseArgs {
+  only: string[];
+  student: boolean;
+  jobs: number;
+  html: boolean;
+}
+
+function parseArgs(args: string[]): CourseArgs {
+  const parsed: CourseArgs = { only: [], student: false, jobs: 1, html: true };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === "--only") {
+      if (!args[i + 1]) {
+        throw new Error("--only necesita la ruta de un cuaderno, p. ej. --only notebooks/00_entorno.ipynb");
+      }
+      parsed.only.push(args[++i]);
+    } else if (a === "--student") parsed.student = true;
+    else if (a === "--no-html") parsed.html = false;
+    else if (a === "--jobs") {
+      const n = Number(args[++i]);
+      if (!Number.isInteger(n) || n < 1 || n > 2) {
+        throw new Error(`--jobs debe ser 1 o 2 (cuadernos a la vez); recibido: ${args[i]}`);
+      }
+      parsed.jobs = n;
+    } else if (a.endsWith(".ipynb")) parsed.only.push(a);
+    else {throw new Error(
+        `Argumento desconocido: ${a}. Uso: course.ts [--only cuaderno.ipynb] [--student] [--jobs 1|2]`,
+      );}
+  }
+  return parsed;
+}
+
+if (import.meta.main) {
+  const args = parseArgs(Deno.args);
+  const notebooks = args.only.length ? args.only : listNotebooks({ student: args.student });
+  if (notebooks.length === 0) {
+    console.error("No hay cuadernos que ejecutar en notebooks/.");
+    Deno.exit(1);
+  }
+  const results: NotebookResult[] = await mapPool(notebooks, args.jobs, async (nb) => {
+    console.error(`▶ ${nb}`);
+    const r = await runNotebook(nb, { htmlDir: args.html ? undefined : false });
+    const note = r.error && r.status === "ok" ? ` (se detuvo donde se esperaba: ${r.error.evalue.split("\n")[0]})` : "";
+    console.error(`${r.status === "ok" ? "✔" : "✘"} ${r.notebook} · ${r.seconds.toFixed(1)} s${note}`);
+    if (r.status !== "ok") console.error(r.message + "\n");
+    return r;
+  });
+  console.log("\n" + formatTable(results));
+  if (args.html && results.some((r) => r.html)) {
+    console.log("HTML en build/html/, cuadernos ejecutados en build/notebooks/");
+  }
+  Deno.exit(results.every((r) => r.status === "ok") ? 0 : 1);
+}

@@ -1,0 +1,218 @@
+#!/usr/bin/python3
+"""Executes one notebook through the real Deno Jupyter kernel and writes the executed notebook.
+
+Works around the Deno kernel's late outputs (DESIGN.md section 2: some outputs arrive on IOPub after the
+kernel reported the cell done): after each cell it keeps draining IOPub until it has been quiet for
+--drain seconds, and it also routes messages that belong to an earlier cell to that cell.
+
+Usage:
+  run_notebook.py NOTEBOOK [--out EXECUTED.ipynb] [--report REPORT.json] [--timeout 600]
+                  [--expect-error REGEX] [--slots 2] [--slot-dir DIR]
+
+Exit status: 0 when every cell ran (or, with --expect-error, when execution stopped at a cell error whose
+message matches REGEX); 1 otherwise. The executed (possibly partial) notebook is written in every case,
+and REPORT.json says what happened: {"status", "seconds", "cells", "late_outputs", "error"}.
+At most --slots runners execute at the same time on one machine (file locks in --slot-dir).
+"""
+
+import argparse
+import asyncio
+import fcntl
+import json
+import os
+import re
+import sys
+import time
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionComplete, CellExecutionError, DeadKernelError
+from nbclient.util import ensure_async
+
+ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+class LateOutputClient(NotebookClient):
+    """NotebookClient that keeps reading IOPub briefly after each cell completes (Deno kernel bug)."""
+
+    def __init__(self, nb, drain=0.4, **kw):
+        super().__init__(nb, **kw)
+        self.drain = drain
+        self.late_outputs = 0
+        self.cells_by_msg = {}  # parent msg_id -> (cell, cell_index), for outputs arriving even later
+
+    def _route_stray(self, msg):
+        """Attaches a message whose parent is an earlier cell to that cell; returns True if it did."""
+        target = self.cells_by_msg.get(msg["parent_header"].get("msg_id"))
+        if target is None:
+            return False
+        if msg["msg_type"] == "status":
+            return True
+        cell, index = target
+        try:
+            if self.process_message(msg, cell, index) is not None:
+                self.late_outputs += 1
+        except CellExecutionComplete:
+            pass
+        return True
+
+    async def _async_poll_output_msg(self, parent_msg_id, cell, cell_index):
+        assert self.kc is not None
+        self.cells_by_msg[parent_msg_id] = (cell, cell_index)
+        done = False
+        while True:
+            if done:
+                try:
+                    msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=self.drain))
+                except Exception:  # queue.Empty: quiet for `drain` seconds
+                    return
+            else:
+                msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=None))
+            if msg["parent_header"].get("msg_id") == parent_msg_id:
+                if done and msg["msg_type"] == "status":
+                    continue
+                try:
+                    out = self.process_message(msg, cell, cell_index)
+                    if done and out is not None:
+                        self.late_outputs += 1
+                except CellExecutionComplete:
+                    done = True
+            else:
+                self._route_stray(msg)
+
+
+def source_excerpt(source, max_lines=8):
+    lines = source.strip("\n").split("\n")
+    if len(lines) > max_lines:
+        lines = lines[: max_lines // 2] + ["  …"] + lines[-(max_lines // 2):]
+    return "\n".join("    " + line for line in lines)
+
+
+def acquire_slot(slot_dir, slots):
+    """Blocks until one of `slots` lock files can be locked; the lock dies with the process."""
+    os.makedirs(slot_dir, exist_ok=True)
+    waited = False
+    while True:
+        for i in range(slots):
+            f = open(os.path.join(slot_dir, f"slot{i}.lock"), "a+")
+            try:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return f
+            except BlockingIOError:
+                f.close()
+        if not waited:
+            print(f"[run_notebook] esperando turno ({slots} cuadernos a la vez como mucho)…", file=sys.stderr)
+            waited = True
+        time.sleep(0.5)
+
+
+def coalesce_streams(nb):
+    """Merges consecutive stream outputs of the same name (the kernel sends one message per line)."""
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        merged = []
+        for out in cell.outputs:
+            if (out.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream"
+                    and merged[-1].get("name") == out.get("name")):
+                merged[-1]["text"] += out["text"]
+            else:
+                merged.append(out)
+        cell.outputs = merged
+
+
+def write_atomic(path, text):
+    os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        f.write(text)
+    os.replace(tmp, path)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Execute a notebook with the Deno Jupyter kernel.")
+    ap.add_argument("notebook")
+    ap.add_argument("--out", help="where to write the executed notebook (default: do not write)")
+    ap.add_argument("--report", help="where to write a JSON report")
+    ap.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds")
+    ap.add_argument("--drain", type=float, default=0.4, help="seconds of IOPub quiet after each cell")
+    ap.add_argument("--expect-error", help="succeed only if execution stops at an error matching this regex")
+    ap.add_argument("--kernel", default="deno")
+    ap.add_argument("--slots", type=int, default=2, help="max notebooks executing at once on this machine")
+    ap.add_argument("--slot-dir", default=None)
+    args = ap.parse_args()
+
+    os.environ["NO_COLOR"] = "1"
+    if not os.environ.get("XDG_RUNTIME_DIR"):  # silences a Vulkan/WSI warning of the kernel
+        runtime_dir = f"/tmp/runtime-{os.getuid()}"
+        os.makedirs(runtime_dir, mode=0o700, exist_ok=True)
+        os.environ["XDG_RUNTIME_DIR"] = runtime_dir
+    nb_path = os.path.abspath(args.notebook)
+    nb = nbformat.read(nb_path, as_version=4)
+    slot_dir = args.slot_dir or os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "build",
+                                             ".nbslots")
+    slot = acquire_slot(slot_dir, max(1, args.slots))
+
+    client = LateOutputClient(
+        nb,
+        drain=args.drain,
+        timeout=args.timeout,
+        kernel_name=args.kernel,
+        iopub_timeout=30,
+        record_timing=True,
+        resources={"metadata": {"path": os.path.dirname(nb_path)}},
+    )
+    report = {"notebook": args.notebook, "status": "ok", "seconds": 0.0, "cells": len(nb.cells),
+              "late_outputs": 0, "error": None}
+    error = None
+    start = time.monotonic()
+    current = {"index": None}
+
+    def on_cell_start(cell, cell_index, **_):
+        current["index"] = cell_index
+
+    client.on_cell_start = on_cell_start
+    try:
+        client.execute()
+    except CellExecutionError as e:
+        error = {"ename": e.ename, "evalue": ANSI.sub("", str(e.evalue)), "traceback": ANSI.sub("", str(e))}
+    except (DeadKernelError, TimeoutError, RuntimeError) as e:
+        error = {"ename": type(e).__name__, "evalue": ANSI.sub("", str(e)), "traceback": ANSI.sub("", str(e))}
+    finally:
+        slot.close()
+    report["seconds"] = round(time.monotonic() - start, 2)
+    report["late_outputs"] = client.late_outputs
+
+    if error is not None:
+        idx = current["index"]
+        cell = nb.cells[idx] if idx is not None and idx < len(nb.cells) else None
+        code_number = sum(1 for c in nb.cells[: (idx or 0) + 1] if c.cell_type == "code") if cell else None
+        error.update({"cell_index": idx, "code_cell": code_number, "source": cell.source if cell else ""})
+        report["error"] = error
+        report["status"] = "error"
+        message = (
+            f"{args.notebook}: error en la celda {idx} (celda de código nº {code_number})\n"
+            f"{source_excerpt(cell.source) if cell else ''}\n{error['ename']}: {error['evalue']}"
+        )
+        print(message, file=sys.stderr)
+
+    coalesce_streams(nb)
+    if args.out:
+        write_atomic(args.out, nbformat.writes(nb))
+    if args.report:
+        write_atomic(args.report, json.dumps(report, ensure_ascii=False, indent=1))
+
+    if args.expect_error is not None:
+        if error is None:
+            print(f"{args.notebook}: se esperaba un error que cumpliera /{args.expect_error}/ y no hubo ninguno",
+                  file=sys.stderr)
+            return 1
+        if not re.search(args.expect_error, error["evalue"]) and not re.search(args.expect_error, error["traceback"]):
+            print(f"{args.notebook}: el error no cumple /{args.expect_error}/", file=sys.stderr)
+            return 1
+        return 0
+    return 0 if error is None else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
