@@ -44,6 +44,52 @@ export function isStudentNotebook(path: string): boolean {
   return basename(dirname(resolve(path))) === "student";
 }
 
+/** One cell of an nbformat 4 notebook (the fields this kit uses). */
+export interface NotebookCell {
+  /** `code`, `markdown` or `raw`. */
+  cell_type: string;
+  /** The cell text, as one string or as lines (each ending in "\\n" but the last). */
+  source: string | string[];
+  /** Cell metadata. */
+  metadata: Record<string, unknown>;
+  /** Outputs of a code cell. */
+  outputs?: unknown[];
+  /** Execution counter of a code cell (null when never run). */
+  execution_count?: number | null;
+  /** nbformat ≥ 4.5 cell id. */
+  id?: string;
+}
+
+/** An nbformat 4 notebook. */
+export interface Notebook {
+  /** The cells, in order. */
+  cells: NotebookCell[];
+  /** Notebook metadata (kernelspec, language_info). */
+  metadata: Record<string, unknown>;
+  /** Major format version (4). */
+  nbformat: number;
+  /** Minor format version. */
+  nbformat_minor: number;
+}
+
+/** Reads and parses a notebook file. */
+export function readNotebook(path: string): Notebook {
+  const nb = JSON.parse(Deno.readTextFileSync(path)) as Notebook;
+  if (!Array.isArray(nb?.cells)) throw new Error(`${path} no parece un cuaderno de Jupyter: le falta "cells".`);
+  return nb;
+}
+
+/** A cell's text as one string. */
+export function cellSource(cell: NotebookCell): string {
+  return Array.isArray(cell.source) ? cell.source.join("") : cell.source;
+}
+
+/** The code cells of a notebook concatenated in order (one TypeScript module, as the kernel runs them). */
+export function notebookCode(nb: Notebook): string {
+  return nb.cells.filter((c) => c.cell_type === "code")
+    .map((c, i) => `// --- celda de código ${i + 1} ---\n${cellSource(c)}\n`).join("\n");
+}
+
 /** Options for {@link runNotebook}. */
 export interface RunOptions {
   /** Folder for the executed notebook (default `build/notebooks`); student versions go to its `student/`. */
