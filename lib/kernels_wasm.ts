@@ -14,6 +14,12 @@
  *
  * Depthwise kernels use the same identities with a depthwise convolution over `N·C` channels followed by
  * a sum over the batch (filter gradient) or over the channel multiplier (input gradient).
+ *
+ * Profiling a training step also showed stock kernels that dominate it for other reasons, replaced here:
+ * `Slice` and `GatherV2` copy the whole input tensor out of the wasm heap on every call (batching a data
+ * set), `BatchMatMul`/`_FusedMatMul` fall back to a naive loop whenever an operand is transposed (every
+ * dense layer's gradient), and `MaxPoolGrad` is a naive loop; the replacements work on views of the
+ * wasm heap or transpose explicitly before XNNPACK's matrix multiply.
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
@@ -22,18 +28,40 @@ import "@tensorflow/tfjs-backend-wasm";
 type Info = tf.TensorInfo;
 type Pads = [[number, number], [number, number], [number, number], [number, number]];
 
-/** Names of the kernels this module registers (the same list for every backend it supports). */
-export const FAST_GRAD_KERNELS = [
+/** Names of the kernels this module registers on the wasm backend. */
+export const WASM_FAST_KERNELS = [
   "Conv2DBackpropFilter",
   "Conv2DBackpropInput",
   "DepthwiseConv2dNativeBackpropFilter",
   "DepthwiseConv2dNativeBackpropInput",
+  "MaxPoolGrad",
+  "BatchMatMul",
+  "_FusedMatMul",
+  "Slice",
+  "GatherV2",
 ] as const;
 
-/** One of {@link FAST_GRAD_KERNELS}. */
-export type FastGradKernelName = typeof FAST_GRAD_KERNELS[number];
+/** One of {@link WASM_FAST_KERNELS}. */
+export type WasmFastKernelName = typeof WASM_FAST_KERNELS[number];
 
-/** Options for {@link registerFastGradKernels}. */
+/** The parts of tfjs-backend-wasm's `BackendWasm` (not exported as a type) used here. */
+interface WasmBackend extends tf.KernelBackend {
+  makeOutput(shape: number[], dtype: tf.DataType): Info;
+  typedArrayFromHeap(info: Info): Float32Array | Int32Array | Uint8Array;
+}
+
+/** The stock kernels replaced by this module, kept for the cases the replacements do not handle. */
+const stock = new Map<string, tf.KernelFunc>();
+
+function callStock(name: string, args: KernelArgs): Info {
+  const f = stock.get(name);
+  if (!f) throw new Error(`Kernel '${name}' has no stock implementation on the wasm backend`);
+  return f(args as Parameters<tf.KernelFunc>[0]) as Info;
+}
+
+type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
+
+/** Options for {@link registerWasmKernels}. */
 export interface RegisterKernelsOptions {
   /** Backend to register on; only `"wasm"` is supported (default `"wasm"`). */
   backend?: string;
@@ -196,9 +224,7 @@ function conv2DBackpropInput(
 }
 
 /** Depthwise filter gradient: one depthwise convolution over the `N·C` channels, then a sum over `N`. */
-function depthwiseBackpropFilter(
-  args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap },
-): Info {
+function depthwiseBackpropFilter(args: KernelArgs): Info {
   const { x, dy } = args.inputs as { x: Info; dy: Info };
   const attrs = args.attrs ?? {};
   checkNHWC(attrs.dataFormat, "DepthwiseConv2dNativeBackpropFilter");
@@ -220,9 +246,7 @@ function depthwiseBackpropFilter(
 }
 
 /** Depthwise input gradient: depthwise convolution of the upsampled `dy` with the flipped filter, summed over the multiplier. */
-function depthwiseBackpropInput(
-  args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap },
-): Info {
+function depthwiseBackpropInput(args: KernelArgs): Info {
   const { dy, filter } = args.inputs as { dy: Info; filter: Info };
   const attrs = args.attrs ?? {};
   checkNHWC(attrs.dataFormat, "DepthwiseConv2dNativeBackpropInput");
@@ -241,36 +265,201 @@ function depthwiseBackpropInput(
   return ops.free(out);
 }
 
+/**
+ * Max-pool gradient as a scatter: each `dy` value goes to the first maximum of its window (row-major scan,
+ * strictly greater — the tie rule of tfjs' reference), accumulated in `dx`. Works on heap views.
+ */
+function maxPoolGrad(args: KernelArgs): Info {
+  const { dy, input } = args.inputs as { dy: Info; input: Info };
+  const attrs = args.attrs ?? {};
+  const backend = args.backend as WasmBackend;
+  const ci = tf.backend_util.computePool2DInfo(
+    input.shape as [number, number, number, number],
+    attrs.filterSize as [number, number] | number,
+    attrs.strides as [number, number] | number,
+    1,
+    attrs.pad as "valid" | "same" | number,
+    attrs.dimRoundingMode as "floor" | "round" | "ceil" | undefined,
+  );
+  const dx = backend.makeOutput(input.shape, "float32");
+  const out = backend.typedArrayFromHeap(dx) as Float32Array; // views after the last allocation
+  const x = backend.typedArrayFromHeap(input) as Float32Array;
+  const g = backend.typedArrayFromHeap(dy) as Float32Array;
+  out.fill(0);
+  const { batchSize, inHeight, inWidth, inChannels: ch, outHeight, outWidth, strideHeight, strideWidth } = ci;
+  const { dilationHeight, dilationWidth, effectiveFilterHeight, effectiveFilterWidth } = ci;
+  const top = ci.padInfo.top, left = ci.padInfo.left;
+  const rowStride = inWidth * ch, batchStride = inHeight * rowStride;
+  let gi = 0;
+  for (let b = 0; b < batchSize; b++) {
+    const xb = b * batchStride;
+    for (let yr = 0; yr < outHeight; yr++) {
+      const rCorner = yr * strideHeight - top;
+      let rMin = rCorner;
+      while (rMin < 0) rMin += dilationHeight;
+      const rMax = Math.min(inHeight, rCorner + effectiveFilterHeight);
+      for (let yc = 0; yc < outWidth; yc++) {
+        const cCorner = yc * strideWidth - left;
+        let cMin = cCorner;
+        while (cMin < 0) cMin += dilationWidth;
+        const cMax = Math.min(inWidth, cCorner + effectiveFilterWidth);
+        for (let d = 0; d < ch; d++, gi++) {
+          let best = Number.NEGATIVE_INFINITY, at = -1;
+          for (let r = rMin; r < rMax; r += dilationHeight) {
+            const rowBase = xb + r * rowStride + d;
+            for (let c = cMin; c < cMax; c += dilationWidth) {
+              const v = x[rowBase + c * ch];
+              if (v > best) {
+                best = v;
+                at = rowBase + c * ch;
+              }
+            }
+          }
+          if (at >= 0) out[at] += g[gi];
+        }
+      }
+    }
+  }
+  return dx;
+}
+
+/** Swaps the two innermost axes (explicit transpose, so XNNPACK's fast GEMM path can be used). */
+function swapInner(ops: Ops, t: Info): Info {
+  const r = t.shape.length;
+  const perm = [...Array(r).keys()];
+  [perm[r - 2], perm[r - 1]] = [perm[r - 1], perm[r - 2]];
+  return ops.transpose(t, perm);
+}
+
+/** `BatchMatMul` / `_FusedMatMul` with transposed operands: transpose first, then the stock (fast) kernel. */
+function matMulVia(name: "BatchMatMul" | "_FusedMatMul") {
+  return (args: KernelArgs): Info => {
+    const attrs = args.attrs ?? {};
+    if (!attrs.transposeA && !attrs.transposeB) return callStock(name, args);
+    const ops = new Ops(args.backend, "wasm");
+    const { a, b } = args.inputs as { a: Info; b: Info };
+    const inputs = {
+      ...args.inputs,
+      a: attrs.transposeA ? swapInner(ops, a) : a,
+      b: attrs.transposeB ? swapInner(ops, b) : b,
+    };
+    const out = callStock(name, {
+      inputs,
+      backend: args.backend,
+      attrs: { ...attrs, transposeA: false, transposeB: false },
+    });
+    return ops.free(out);
+  };
+}
+
+/** `Slice` that reads through a heap view instead of copying the whole input out of the wasm heap. */
+function slice(args: KernelArgs): Info {
+  const { x } = args.inputs as { x: Info };
+  if (x.dtype === "string") return callStock("Slice", args);
+  const attrs = args.attrs ?? {};
+  const backend = args.backend as WasmBackend;
+  const [begin, size] = tf.slice_util.parseSliceParams(
+    x as unknown as tf.Tensor,
+    attrs.begin as number[],
+    attrs.size as number[],
+  );
+  const out = backend.makeOutput(size, x.dtype);
+  const dst = backend.typedArrayFromHeap(out);
+  const src = backend.typedArrayFromHeap(x);
+  if (dst.length === 0) return out;
+  const strides = tf.util.computeStrides(x.shape);
+  if (tf.slice_util.isSliceContinous(x.shape, begin, size)) {
+    const offset = tf.slice_util.computeFlatOffset(begin, strides);
+    dst.set(src.subarray(offset, offset + dst.length));
+    return out;
+  }
+  // Copy contiguous runs along the innermost axis, walking the outer indices like an odometer.
+  const rank = x.shape.length;
+  const run = size[rank - 1];
+  const idx = new Array(rank - 1).fill(0);
+  for (let o = 0; o < dst.length; o += run) {
+    let offset = begin[rank - 1];
+    for (let k = 0; k < rank - 1; k++) offset += (begin[k] + idx[k]) * strides[k];
+    dst.set(src.subarray(offset, offset + run), o);
+    for (let k = rank - 2; k >= 0; k--) {
+      if (++idx[k] < size[k]) break;
+      idx[k] = 0;
+    }
+  }
+  return out;
+}
+
+/** `GatherV2` (batchDims 0) copying whole slices through heap views. */
+function gatherV2(args: KernelArgs): Info {
+  const { x, indices } = args.inputs as { x: Info; indices: Info };
+  const attrs = args.attrs ?? {};
+  if (x.dtype === "string" || (attrs.batchDims as number ?? 0) !== 0) return callStock("GatherV2", args);
+  const backend = args.backend as WasmBackend;
+  const axis = tf.util.parseAxisParam(attrs.axis as number, x.shape)[0];
+  const outer = x.shape.slice(0, axis).reduce((p, v) => p * v, 1);
+  const dim = x.shape[axis];
+  const inner = x.shape.slice(axis + 1).reduce((p, v) => p * v, 1);
+  const outShape = [...x.shape.slice(0, axis), ...indices.shape, ...x.shape.slice(axis + 1)];
+  const out = backend.makeOutput(outShape, x.dtype);
+  const dst = backend.typedArrayFromHeap(out);
+  const src = backend.typedArrayFromHeap(x);
+  const idx = backend.typedArrayFromHeap(indices);
+  for (let i = 0; i < idx.length; i++) {
+    if (idx[i] < 0 || idx[i] >= dim) {
+      backend.disposeData(out.dataId);
+      throw new Error(`GatherV2: the index value ${idx[i]} is not in [0, ${dim - 1}]`);
+    }
+  }
+  let o = 0;
+  for (let p = 0; p < outer; p++) {
+    for (let i = 0; i < idx.length; i++, o += inner) {
+      const start = (p * dim + idx[i]) * inner;
+      dst.set(src.subarray(start, start + inner), o);
+    }
+  }
+  return out;
+}
+
 /** The kernel functions this module registers, by kernel name (exported so tests can check what is active). */
-export const fastGradKernelFuncs: Readonly<Record<FastGradKernelName, tf.KernelFunc>> = {
+export const wasmKernelFuncs: Readonly<Record<WasmFastKernelName, tf.KernelFunc>> = {
   Conv2DBackpropFilter: conv2DBackpropFilter as unknown as tf.KernelFunc,
   Conv2DBackpropInput: conv2DBackpropInput as unknown as tf.KernelFunc,
   DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter as unknown as tf.KernelFunc,
   DepthwiseConv2dNativeBackpropInput: depthwiseBackpropInput as unknown as tf.KernelFunc,
+  MaxPoolGrad: maxPoolGrad as unknown as tf.KernelFunc,
+  BatchMatMul: matMulVia("BatchMatMul") as unknown as tf.KernelFunc,
+  _FusedMatMul: matMulVia("_FusedMatMul") as unknown as tf.KernelFunc,
+  Slice: slice as unknown as tf.KernelFunc,
+  GatherV2: gatherV2 as unknown as tf.KernelFunc,
 };
 
 /**
- * Registers the fast gradient kernels on the wasm backend, replacing missing or naive ones.
- * Idempotent: a kernel that is already ours is left alone. Returns the names of the kernels now active.
+ * Registers the fast kernels on the wasm backend, replacing missing or slow ones (the stock versions are
+ * kept for the cases a replacement delegates). Idempotent: a kernel that is already ours is left alone.
+ * Returns the names of the kernels now active.
  */
-export function registerFastGradKernels(options: RegisterKernelsOptions = {}): FastGradKernelName[] {
+export function registerWasmKernels(options: RegisterKernelsOptions = {}): WasmFastKernelName[] {
   const backendName = options.backend ?? "wasm";
   if (backendName !== "wasm") {
-    throw new Error(`registerFastGradKernels: backend '${backendName}' no está soportado; usa 'wasm'.`);
+    throw new Error(`registerWasmKernels: backend '${backendName}' no está soportado; usa 'wasm'.`);
   }
-  for (const name of FAST_GRAD_KERNELS) {
-    const kernelFunc = fastGradKernelFuncs[name];
+  for (const name of WASM_FAST_KERNELS) {
+    const kernelFunc = wasmKernelFuncs[name];
     const existing = tf.getKernel(name, backendName);
     if (existing?.kernelFunc === kernelFunc) continue;
-    if (existing) tf.unregisterKernel(name, backendName);
-    tf.registerKernel({ kernelName: name, backendName, kernelFunc });
+    if (existing) {
+      stock.set(name, existing.kernelFunc);
+      tf.unregisterKernel(name, backendName);
+    }
+    // Keep the stock setup (it binds the wasm functions the stock kernel calls when we delegate to it).
+    tf.registerKernel({ kernelName: name, backendName, kernelFunc, setupFunc: existing?.setupFunc });
   }
-  return [...FAST_GRAD_KERNELS];
+  return [...WASM_FAST_KERNELS];
 }
 
-/** True when every kernel of {@link FAST_GRAD_KERNELS} is registered on `backend` and is this module's. */
-export function fastGradKernelsActive(backend = "wasm"): boolean {
-  return FAST_GRAD_KERNELS.every((name) => tf.getKernel(name, backend)?.kernelFunc === fastGradKernelFuncs[name]);
+/** True when every kernel of {@link WASM_FAST_KERNELS} is registered on the wasm backend and is this module's. */
+export function wasmKernelsActive(): boolean {
+  return WASM_FAST_KERNELS.every((name) => tf.getKernel(name, "wasm")?.kernelFunc === wasmKernelFuncs[name]);
 }
 
-registerFastGradKernels();
+registerWasmKernels();

@@ -13,7 +13,7 @@ import "@tensorflow/tfjs-backend-webgpu";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
-import { registerFastGradKernels } from "./kernels_wasm.ts";
+import { registerWasmKernels } from "./kernels_wasm.ts";
 
 /** Names accepted by `TFJS_BACKEND` and `initRuntime({ backend })`. */
 export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
@@ -161,7 +161,7 @@ async function activate(name: BackendName): Promise<RuntimeInfo> {
     };
   }
   if (name === "wasm") {
-    registerFastGradKernels(); // idempotent: conv gradients the wasm backend lacks (see kernels_wasm.ts)
+    registerWasmKernels(); // idempotent: conv gradients the wasm backend lacks (see kernels_wasm.ts)
     setWasmPaths(wasmDir());
     if (!(await tf.setBackend("wasm"))) {
       throw new Error("No se pudo inicializar el backend 'wasm' (¿falta --allow-read para leer sus ficheros .wasm?).");
