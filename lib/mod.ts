@@ -9,5 +9,9 @@ import { initRuntime } from "./runtime.ts";
 
 export { tf };
 export * from "./runtime.ts";
+export * from "./dimensions.ts";
+export * from "./architectures.ts";
+export * from "./tables.ts";
+export * from "./naive.ts";
 
 await initRuntime();
