@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { basename, dirname, join } from "node:path";
-import { cellSource, listNotebooks, notebookCode, readNotebook } from "../tools/notebooks.ts";
+import { cellSource, isStudentNotebook, listNotebooks, notebookCode, readNotebook } from "../tools/notebooks.ts";
 
 const decoder = new TextDecoder();
 
@@ -59,7 +59,9 @@ for (const path of notebooks) {
     await withCodeFile(path, async (file) => {
       const check = await deno(["check", "--quiet", file]);
       assert.ok(check.ok, `${name}: deno check falló:\n${check.text}`);
-      const lint = await deno(["lint", file]);
+      // In a student version the answer variables are declared with `let` and assigned by the student:
+      // until then `prefer-const` would flag them.
+      const lint = await deno(["lint", ...(isStudentNotebook(path) ? ["--rules-exclude=prefer-const"] : []), file]);
       assert.ok(lint.ok, `${name}: deno lint falló:\n${lint.text}`);
     });
   });
