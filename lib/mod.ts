@@ -13,5 +13,8 @@ export * from "./dimensions.ts";
 export * from "./architectures.ts";
 export * from "./tables.ts";
 export * from "./naive.ts";
+export * from "./datasets/mod.ts";
+export * from "./images.ts";
+export * from "./augment.ts";
 
 await initRuntime();
