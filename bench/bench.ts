@@ -11,6 +11,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { initRuntime, type RuntimeInfo } from "../lib/runtime.ts";
 import { BENCH_MODELS, type BenchModel } from "./models.ts";
+import { benchAugment } from "./augment_bench.ts";
 
 /** Prints one benchmark result as a JSON line on stdout. */
 export function emit(obj: Record<string, unknown>): void {
@@ -90,4 +91,5 @@ if (import.meta.main) {
   for (const spec of BENCH_MODELS.filter((m) => names.includes(m.name))) {
     emit(await benchModel(spec, runtime));
   }
+  if (!Deno.args.includes("--no-augment")) { for (const r of await benchAugment(runtime)) emit(r); }
 }
