@@ -13,8 +13,15 @@ export * from "./dimensions.ts";
 export * from "./architectures.ts";
 export * from "./tables.ts";
 export * from "./naive.ts";
+export * from "./exercises.ts";
 export * from "./datasets/mod.ts";
 export * from "./images.ts";
 export * from "./augment.ts";
+export * from "./progress.ts";
+export * from "./train.ts";
+export * from "./evaluate.ts";
+export * from "./checkpoint.ts";
+export * from "./plots.ts";
+export * from "./transfer.ts";
 
 await initRuntime();

@@ -1,0 +1,453 @@
+/**
+ * Transfer learning (the tfjs-examples recipe): load a pretrained layers model, cut it at a named layer,
+ * freeze it, put a new head on it and train; then unfreeze the top layers and fine-tune with a lower
+ * learning rate. Also the small VGG-style network the project pretrains (`deno task pretrain`) and the
+ * experiment that compares training from scratch, frozen base + new head and fine-tuning.
+ *
+ * Frozen BatchNorm layers run in inference mode (their moving statistics are used and not updated).
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { Dataset } from "./datasets/dataset.ts";
+import { loadModel } from "./checkpoint.ts";
+import { disposeModel, type History, train, type TrainOptions } from "./train.ts";
+import { evaluate } from "./evaluate.ts";
+
+/** Options for {@link smallVgg}. */
+export interface SmallVggOptions {
+  /** Input `[height, width, channels]`; default `[28, 28, 1]`. */
+  inputShape?: [number, number, number];
+  /** Number of classes; default 5. */
+  classes?: number;
+  /** Filters of the three blocks; default `[32, 64, 128]`. */
+  filters?: [number, number, number];
+  /** Units of the hidden FC layer; default 128. */
+  hidden?: number;
+  /** Dropout before the last layer; default 0.5. */
+  dropout?: number;
+  /** BatchNorm after every convolution; default true. */
+  batchNorm?: boolean;
+  /** Seed of the initialisers. */
+  seed?: number;
+}
+
+/**
+ * A small VGG-style network (3×3 convolutions, 2×2 max pooling, depth growing while the size shrinks):
+ * `block1` 2×CONV3-32 → POOL2, `block2` 2×CONV3-64 → POOL2, `block3` CONV3-128 → POOL2, then `flatten`,
+ * `fc1` (128, ReLU), `dropout`, `predictions` (softmax). Layer names are stable so a saved model can be
+ * cut at `block3_pool` for transfer learning.
+ */
+export function smallVgg(options: SmallVggOptions = {}): tf.LayersModel {
+  const [f1, f2, f3] = options.filters ?? [32, 64, 128];
+  const classes = options.classes ?? 5;
+  if (!Number.isInteger(classes) || classes < 2) throw new Error(`classes debe ser un entero ≥ 2 y es ${classes}.`);
+  const bn = options.batchNorm ?? true;
+  let seed = options.seed ?? 0;
+  const init = () => tf.initializers.heNormal({ seed: seed++ });
+  const layers: tf.layers.Layer[] = [];
+  const conv = (name: string, filters: number, first = false) => {
+    layers.push(tf.layers.conv2d({
+      name,
+      filters,
+      kernelSize: 3,
+      padding: "same",
+      useBias: !bn,
+      kernelInitializer: init(),
+      ...(first ? { inputShape: options.inputShape ?? [28, 28, 1] } : {}),
+    }));
+    if (bn) layers.push(tf.layers.batchNormalization({ name: `${name}_bn` }));
+    layers.push(tf.layers.activation({ name: `${name}_relu`, activation: "relu" }));
+  };
+  conv("block1_conv1", f1, true);
+  conv("block1_conv2", f1);
+  layers.push(tf.layers.maxPooling2d({ name: "block1_pool", poolSize: 2 }));
+  conv("block2_conv1", f2);
+  conv("block2_conv2", f2);
+  layers.push(tf.layers.maxPooling2d({ name: "block2_pool", poolSize: 2 }));
+  conv("block3_conv1", f3);
+  layers.push(tf.layers.maxPooling2d({ name: "block3_pool", poolSize: 2 }));
+  layers.push(tf.layers.flatten({ name: "flatten" }));
+  layers.push(
+    tf.layers.dense({ name: "fc1", units: options.hidden ?? 128, activation: "relu", kernelInitializer: init() }),
+  );
+  layers.push(tf.layers.dropout({ name: "dropout", rate: options.dropout ?? 0.5, seed: seed++ }));
+  layers.push(
+    tf.layers.dense({ name: "predictions", units: classes, activation: "softmax", kernelInitializer: init() }),
+  );
+  return tf.sequential({ name: "small_vgg", layers });
+}
+
+/**
+ * Loads a pretrained layers model from a directory of this project (`data/models/<name>`, offline) or a
+ * URL of a public TF.js layers model (`https://…/model.json`, needs network — e.g. MobileNet v1:
+ * `https://storage.googleapis.com/tfjs-models/tfjs/mobilenet_v1_0.25_224/model.json`).
+ */
+export async function loadPretrained(dirOrUrl: string): Promise<tf.LayersModel> {
+  return await loadModel(dirOrUrl);
+}
+
+const PATCHED = Symbol.for("cnn-course.bnInferenceWhenFrozen");
+
+/** Makes a BatchNorm layer run in inference mode whenever it is not trainable (Keras ≥ 2 behaviour). */
+function patchBatchNorm(layer: tf.layers.Layer) {
+  // deno-lint-ignore no-explicit-any
+  const l = layer as any;
+  if (l[PATCHED]) return;
+  const call = l.call.bind(l);
+  l.call = (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) =>
+    call(inputs, l.trainable ? kwargs : { ...kwargs, training: false });
+  l[PATCHED] = true;
+}
+
+function allLayers(model: tf.LayersModel): tf.layers.Layer[] {
+  const out: tf.layers.Layer[] = [];
+  for (const l of model.layers) {
+    if (l instanceof tf.LayersModel) out.push(...allLayers(l));
+    else out.push(l);
+  }
+  return out;
+}
+
+/** Options for {@link setTrainable}. */
+export interface SetTrainableOptions {
+  /** Only layers whose name matches (string: prefix; RegExp: test). Default all. */
+  match?: string | RegExp;
+}
+
+/**
+ * Freezes (`trainable = false`) or unfreezes layers of `model`; frozen BatchNorm layers switch to
+ * inference mode. Returns the number of layers changed. After changing what is trainable, train with a
+ * new optimizer (`train(model, data, { optimizer: "adam", lr })`).
+ */
+export function setTrainable(model: tf.LayersModel, trainable: boolean, options: SetTrainableOptions = {}): number {
+  if (!(model instanceof tf.LayersModel)) {
+    throw new Error(`model debe ser un tf.LayersModel (recibido: ${typeof model}).`);
+  }
+  let changed = 0;
+  for (const l of allLayers(model)) {
+    const m = options.match;
+    if (m !== undefined && !(typeof m === "string" ? l.name.startsWith(m) : m.test(l.name))) continue;
+    if (l.getClassName() === "BatchNormalization") patchBatchNorm(l);
+    if (l.trainable !== trainable) changed++;
+    l.trainable = trainable;
+  }
+  return changed;
+}
+
+/** Freezes every layer of `model` (see {@link setTrainable}). */
+export function freeze(model: tf.LayersModel): number {
+  return setTrainable(model, false);
+}
+
+/**
+ * Unfreezes the top `n` layers that have weights (counting from the output; BatchNorm layers travel
+ * with their convolution and do not count). Returns the names of the unfrozen layers.
+ */
+export function unfreezeTop(model: tf.LayersModel, n: number): string[] {
+  if (!Number.isInteger(n) || n < 0) throw new Error(`n debe ser un entero ≥ 0 (capas a descongelar) y es ${n}.`);
+  const layers = allLayers(model);
+  const names: string[] = [];
+  let count = 0;
+  for (let i = layers.length - 1; i >= 0; i--) {
+    const l = layers[i];
+    if (l.weights.length === 0) continue;
+    // A BatchNorm layer follows its convolution: it goes with the next counted layer (below it).
+    const isBn = l.getClassName() === "BatchNormalization";
+    if (isBn ? count >= n : ++count > n) break;
+    if (isBn) patchBatchNorm(l);
+    l.trainable = true;
+    names.unshift(l.name);
+  }
+  return names;
+}
+
+/** Number of trainable parameters (what an optimizer updates). */
+export function countTrainableParams(model: tf.LayersModel): number {
+  return model.trainableWeights.reduce((a, w) => a + w.shape.reduce((p: number, d) => p * (d ?? 1), 1), 0);
+}
+
+/**
+ * The part of `model` from its input up to and including layer `layerName` (shares the same layers and
+ * weights). The layers after the cut are disposed: `model` must not be used afterwards.
+ */
+export function cutAt(model: tf.LayersModel, layerName: string): tf.LayersModel {
+  if (!(model instanceof tf.LayersModel)) {
+    throw new Error(`model debe ser un tf.LayersModel (recibido: ${typeof model}).`);
+  }
+  let layer: tf.layers.Layer;
+  try {
+    layer = model.getLayer(layerName);
+  } catch {
+    throw new Error(
+      `No hay ninguna capa "${layerName}" donde cortar. Capas: ${model.layers.map((l) => l.name).join(", ")}.`,
+    );
+  }
+  const idx = model.layers.indexOf(layer);
+  const base = tf.model({
+    inputs: model.inputs,
+    outputs: layer.output as tf.SymbolicTensor,
+    name: `${model.name}_base`,
+  });
+  for (const l of model.layers.slice(idx + 1)) l.dispose();
+  return base;
+}
+
+/** Options for {@link addHead}. */
+export interface HeadOptions {
+  /** Number of classes of the new task. */
+  classes: number;
+  /** Units of a hidden FC layer (0 = none); default 128. */
+  hidden?: number;
+  /** Dropout before the last layer; default 0.5. */
+  dropout?: number;
+  /** Seed of the initialisers and dropout. */
+  seed?: number;
+}
+
+/** Puts a new classifier head (flatten → FC + dropout → softmax) on a base model; returns the whole model. */
+export function addHead(base: tf.LayersModel, options: HeadOptions): tf.LayersModel {
+  if (!options || !Number.isInteger(options.classes) || options.classes < 2) {
+    throw new Error(`options.classes debe ser un entero ≥ 2 (clases de la nueva tarea) y es ${options?.classes}.`);
+  }
+  const seed = options.seed ?? 0;
+  let x = base.outputs[0];
+  if (x.shape.length > 2) x = tf.layers.flatten({ name: "head_flatten" }).apply(x) as tf.SymbolicTensor;
+  const hidden = options.hidden ?? 128;
+  if (hidden > 0) {
+    x = tf.layers.dense({
+      name: "head_fc",
+      units: hidden,
+      activation: "relu",
+      kernelInitializer: tf.initializers.heNormal({ seed }),
+    }).apply(x) as tf.SymbolicTensor;
+  }
+  if ((options.dropout ?? 0.5) > 0) {
+    x = tf.layers.dropout({ name: "head_dropout", rate: options.dropout ?? 0.5, seed: seed + 1 }).apply(
+      x,
+    ) as tf.SymbolicTensor;
+  }
+  const out = tf.layers.dense({
+    name: "head_predictions",
+    units: options.classes,
+    activation: "softmax",
+    kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 2 }),
+  }).apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: base.inputs, outputs: out, name: "transfer" });
+}
+
+/** Options for {@link transferExperiment}. */
+export interface TransferExperimentOptions {
+  /** Directory (or URL) of the pretrained model; default `data/models/fashion_vgg_0_4`. */
+  pretrained?: string;
+  /** Layer where the base is cut; default `block3_pool`. */
+  cutLayer?: string;
+  /** Name prefix of the layers unfrozen for fine-tuning (the top block of the base); default `block3`. */
+  fineTuneBlock?: string;
+  /** Epochs of the frozen-base phase; default 12. */
+  epochs?: number;
+  /** Extra epochs of fine-tuning after the frozen phase; default 6. */
+  fineTuneEpochs?: number;
+  /** Epochs from scratch; default `epochs + fineTuneEpochs` (the same total as fine-tuning). */
+  scratchEpochs?: number;
+  /** Learning rate of scratch and frozen training (Adam); default 1e-3. */
+  lr?: number;
+  /** Learning rate of fine-tuning (lower, so the pretrained weights move little); default `lr / 10`. */
+  fineTuneLr?: number;
+  /** Batch size; default 32. */
+  batchSize?: number;
+  /** Seed of initialisers, shuffling and augmentation: the same for every variant; default 0. */
+  seed?: number;
+  /** Which variants to run, in order; default all three. `scratch_aug` adds augmentation to scratch. */
+  variants?: TransferVariant[];
+  /** Augmentation used by `scratch_aug` (and by every variant when `augmentAll`). */
+  augment?: TrainOptions["augment"];
+  /** Use `augment` in every variant; default false. */
+  augmentAll?: boolean;
+  /** Live progress (see `TrainOptions.progress`); default `auto`. */
+  progress?: TrainOptions["progress"];
+}
+
+/** A variant of the transfer experiment. */
+export type TransferVariant = "scratch" | "scratch_aug" | "frozen" | "finetune";
+
+/** One row of the experiment's results. */
+export interface TransferRow {
+  /** Variant id. */
+  variant: TransferVariant;
+  /** Spanish label for tables and plots. */
+  label: string;
+  /** Test accuracy. */
+  accuracy: number;
+  /** Trainable parameters during (the last phase of) training. */
+  trainableParams: number;
+  /** Epochs trained in total. */
+  epochs: number;
+  /** Seconds of training + evaluation. */
+  seconds: number;
+}
+
+/** What {@link transferExperiment} returns; displays itself as a Markdown table. */
+export interface TransferResults {
+  /** One row per variant. */
+  rows: TransferRow[];
+  /** Training histories by label (for `trainingCurves`). */
+  histories: Record<string, History>;
+  /** Backend that ran the experiment. */
+  backend: string;
+  /** Training examples and test examples. */
+  sizes: { train: number; test: number };
+}
+
+const LABELS: Record<TransferVariant, string> = {
+  scratch: "desde cero",
+  scratch_aug: "desde cero + augmentation",
+  frozen: "base congelada + cabeza nueva",
+  finetune: "fine-tuning del bloque superior",
+};
+
+/** Markdown table of a transfer experiment. */
+export function transferMarkdown(r: TransferResults): string {
+  return [
+    `Entrenamiento con ${r.sizes.train} imágenes, test con ${r.sizes.test} · backend ${r.backend}`,
+    "",
+    "| variante | accuracy (test) | parámetros entrenables | épocas | tiempo |",
+    "|---|---:|---:|---:|---:|",
+    ...r.rows.map((x) =>
+      `| ${x.label} | ${(100 * x.accuracy).toFixed(1)} % | ${
+        x.trainableParams.toLocaleString("es-ES")
+      } | ${x.epochs} | ${x.seconds.toFixed(1)} s |`
+    ),
+  ].join("\n");
+}
+
+/**
+ * Compares, on the same small target set and with the same seeds: training the small VGG from scratch,
+ * the pretrained base frozen with a new head, and fine-tuning its top block afterwards. `data.train` is
+ * the small labelled set, `data.test` the held-out set (the same classes).
+ */
+export async function transferExperiment(
+  data: { train: Dataset; test: Dataset },
+  options: TransferExperimentOptions = {},
+): Promise<TransferResults> {
+  if (!data?.train?.images || !data?.test?.images) {
+    throw new Error("data debe ser { train: Dataset, test: Dataset } (p. ej. de subset(loadFashionMnist(...))).");
+  }
+  const classes = data.train.classNames.length;
+  const pretrained = options.pretrained ?? new URL("../data/models/fashion_vgg_0_4", import.meta.url).pathname;
+  const cutLayer = options.cutLayer ?? "block3_pool";
+  const epochs = options.epochs ?? 12;
+  const ftEpochs = options.fineTuneEpochs ?? 6;
+  const scratchEpochs = options.scratchEpochs ?? epochs + ftEpochs;
+  const seed = options.seed ?? 0;
+  const variants = options.variants ?? ["scratch", "frozen", "finetune"];
+  const common: TrainOptions = {
+    batchSize: options.batchSize ?? 32,
+    seed,
+    progress: options.progress,
+    validationData: data.test,
+  };
+  const rows: TransferRow[] = [];
+  const histories: Record<string, History> = {};
+  const inputShape = data.train.images.shape.slice(1) as [number, number, number];
+  const lr = options.lr ?? 1e-3;
+  // The frozen model, kept when fine-tuning follows, with its history and time.
+  let kept: { model: tf.LayersModel; history: History; seconds: number } | undefined;
+
+  const trainFrozen = async (augment: TrainOptions["augment"]) => {
+    const t0 = performance.now();
+    const full = await loadPretrained(pretrained);
+    const base = cutAt(full, cutLayer);
+    freeze(base);
+    const model = addHead(base, { classes, seed });
+    const history = await train(model, data.train, {
+      ...common,
+      epochs,
+      lr,
+      optimizer: "adam",
+      augment,
+      title: LABELS.frozen,
+    });
+    return { model, history, seconds: (performance.now() - t0) / 1000 };
+  };
+  const record = async (variant: TransferVariant, model: tf.LayersModel, history: History, seconds: number) => {
+    const ev = await evaluate(model, data.test, { topWrong: 0 });
+    rows.push({
+      variant,
+      label: LABELS[variant],
+      accuracy: ev.accuracy,
+      trainableParams: countTrainableParams(model),
+      epochs: history.epochs.length,
+      seconds,
+    });
+    histories[LABELS[variant]] = history;
+  };
+
+  try {
+    for (const [i, variant] of variants.entries()) {
+      if (!(variant in LABELS)) {
+        throw new Error(`variants contiene "${variant}": usa "scratch", "scratch_aug", "frozen" o "finetune".`);
+      }
+      const augment = variant === "scratch_aug" || options.augmentAll ? options.augment : undefined;
+      if (variant === "scratch_aug" && !augment) {
+        throw new Error(
+          'La variante "scratch_aug" necesita options.augment (p. ej. (x, s) => randomAugment(x, { seed: s, … })).',
+        );
+      }
+      const t0 = performance.now();
+      if (variant === "scratch" || variant === "scratch_aug") {
+        const model = smallVgg({ inputShape, classes, seed });
+        try {
+          const history = await train(model, data.train, {
+            ...common,
+            epochs: scratchEpochs,
+            optimizer: "adam",
+            lr,
+            augment,
+            title: LABELS[variant],
+          });
+          await record(variant, model, history, (performance.now() - t0) / 1000);
+        } finally {
+          disposeModel(model);
+        }
+      } else if (variant === "frozen") {
+        const run = await trainFrozen(augment);
+        await record(variant, run.model, run.history, (performance.now() - t0) / 1000);
+        if (variants.slice(i + 1).includes("finetune")) kept = run;
+        else disposeModel(run.model);
+      } else {
+        const run = kept ?? await trainFrozen(augment);
+        kept = undefined;
+        try {
+          const t1 = performance.now();
+          // Unfreeze the top block of the base and continue with a 10× lower learning rate (new optimizer).
+          setTrainable(run.model, true, { match: options.fineTuneBlock ?? "block3" });
+          const history = await train(run.model, data.train, {
+            ...common,
+            epochs: epochs + ftEpochs,
+            history: run.history,
+            optimizer: "adam",
+            lr: options.fineTuneLr ?? lr / 10,
+            augment,
+            title: LABELS.finetune,
+          });
+          await record(variant, run.model, history, run.seconds + (performance.now() - t1) / 1000);
+        } finally {
+          disposeModel(run.model);
+        }
+      }
+    }
+  } finally {
+    if (kept) disposeModel(kept.model);
+  }
+  const results: TransferResults = {
+    rows,
+    histories,
+    backend: tf.getBackend(),
+    sizes: { train: data.train.images.shape[0], test: data.test.images.shape[0] },
+  };
+  Object.defineProperty(results, Symbol.for("Jupyter.display"), {
+    enumerable: false,
+    value: () => ({ "text/markdown": transferMarkdown(results), "text/plain": transferMarkdown(results) }),
+  });
+  return results;
+}

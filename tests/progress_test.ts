@@ -1,0 +1,37 @@
+import assert from "node:assert/strict";
+import { formatDuration, inNotebook, svgLineChart, TrainingProgress } from "../lib/progress.ts";
+
+Deno.test("formatDuration writes m:ss and h:mm:ss", () => {
+  assert.equal(formatDuration(0), "0:00");
+  assert.equal(formatDuration(75), "1:15");
+  assert.equal(formatDuration(3725), "1:02:05");
+  assert.equal(formatDuration(NaN), "–");
+});
+
+Deno.test("svgLineChart draws one polyline per series with one point per epoch", () => {
+  const svg = svgLineChart([
+    { name: "train", values: [1, 0.5, 0.25], color: "#111" },
+    { name: "val", values: [1.2, 0.7, NaN], color: "#222", dashed: true },
+  ], { title: "loss" });
+  const lines = [...svg.matchAll(/<polyline[^>]*points="([^"]+)"/g)].map((m) => m[1].split(" ").length);
+  assert.deepEqual(lines, [3, 2]);
+  assert.match(svg, /stroke-dasharray/);
+  assert.match(svg, /<text[^>]*>loss<\/text>/);
+});
+
+Deno.test("TrainingProgress (outside a kernel) renders bar, status and curves into one HTML view", async () => {
+  assert.equal(inNotebook(), false);
+  const p = new TrainingProgress({ mode: "none", title: "Prueba <1>" });
+  await p.start(4, 10, 320);
+  await p.batch(1, 10, { loss: 0.9, acc: 0.6 }, 320);
+  await p.epochEnd({ epoch: 1, loss: 0.9, acc: 0.6, valLoss: 1, valAcc: 0.55, lr: 1e-3 }, 2);
+  await p.epochEnd({ epoch: 2, loss: 0.7, acc: 0.7, valLoss: 0.8, valAcc: 0.65, lr: 1e-3 }, 2);
+  p.note("lr ÷ 10");
+  const html = p.html(0.5);
+  assert.match(html, /Prueba &lt;1&gt;/);
+  assert.match(html, /width:50\.0%/);
+  assert.equal((html.match(/<svg/g) ?? []).length, 2);
+  assert.match(html, /época 2\/4/);
+  assert.match(html, /lr ÷ 10/);
+  assert.throws(() => new TrainingProgress({ mode: "web" as "none" }), /progress.mode="web"/);
+});

@@ -1,0 +1,128 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { tf } from "../lib/mod.ts";
+import {
+  addHead,
+  countTrainableParams,
+  cutAt,
+  freeze,
+  loadPretrained,
+  setTrainable,
+  smallVgg,
+  transferExperiment,
+  transferMarkdown,
+  unfreezeTop,
+} from "../lib/transfer.ts";
+import { saveModel } from "../lib/checkpoint.ts";
+import { disposeModel, train } from "../lib/train.ts";
+
+const tiny = {
+  inputShape: [8, 8, 1] as [number, number, number],
+  filters: [2, 3, 4] as [number, number, number],
+  hidden: 8,
+};
+
+function toy(n: number, seed: number) {
+  const images = tf.randomUniform([n, 8, 8, 1], 0, 1, "float32", seed) as tf.Tensor4D;
+  const labels = tf.tensor1d(Array.from({ length: n }, (_, i) => i % 2), "int32");
+  return { images, labels, classNames: ["a", "b"] };
+}
+
+async function values(weights: tf.LayerVariable[]): Promise<number[][]> {
+  return await Promise.all(weights.map(async (w) => Array.from(await w.read().data())));
+}
+
+async function savedBase(): Promise<string> {
+  const dir = join(await Deno.makeTempDir(), "base");
+  const m = smallVgg({ ...tiny, classes: 3, seed: 1 });
+  await saveModel(m, dir);
+  disposeModel(m);
+  return dir;
+}
+
+Deno.test("smallVgg: named VGG-style blocks, BatchNorm optional", () => {
+  const m = smallVgg({ seed: 0 });
+  assert.deepEqual(m.outputs[0].shape, [null, 5]);
+  assert.deepEqual(m.getLayer("block3_pool").outputShape, [null, 3, 3, 128]);
+  assert.ok(m.layers.some((l) => l.getClassName() === "BatchNormalization"));
+  const plain = smallVgg({ batchNorm: false });
+  assert.ok(!plain.layers.some((l) => l.getClassName() === "BatchNormalization"));
+  disposeModel(m);
+  disposeModel(plain);
+});
+
+Deno.test("cut + freeze + new head: fewer trainable weights, frozen weights and BN statistics unchanged", async () => {
+  const dir = await savedBase();
+  const full = await loadPretrained(dir);
+  const allParams = full.countParams();
+  const base = cutAt(full, "block3_pool");
+  assert.deepEqual(base.outputs[0].shape, [null, 1, 1, 4]);
+  freeze(base);
+  const model = addHead(base, { classes: 2, hidden: 6, seed: 2 });
+  assert.ok(countTrainableParams(model) < model.countParams());
+  assert.equal(countTrainableParams(model), (4 * 6 + 6) + (6 * 2 + 2)); // only the head
+  assert.ok(model.countParams() < allParams + 100);
+  const frozen = base.weights; // includes BN moving mean/variance
+  const before = await values(frozen);
+  const headBefore = await values(model.getLayer("head_fc").weights);
+  const data = toy(32, 3);
+  await train(model, data, { epochs: 2, batchSize: 8, progress: false, lr: 1e-2 });
+  assert.deepEqual(await values(frozen), before);
+  assert.notDeepEqual(await values(model.getLayer("head_fc").weights), headBefore);
+  // Unfreezing the top block makes it train again (BatchNorm too).
+  setTrainable(model, true, { match: "block3" });
+  const block3 = model.getLayer("block3_conv1").weights;
+  const b3 = await values(block3);
+  await train(model, data, { epochs: 1, batchSize: 8, progress: false, optimizer: "adam", lr: 1e-2 });
+  assert.notDeepEqual(await values(block3), b3);
+  assert.deepEqual(await values(model.getLayer("block1_conv1").weights), before.slice(0, 1));
+  // Reusing a stateful optimizer after changing what is trainable is refused with a hint.
+  freeze(model);
+  setTrainable(model, true, { match: "head" });
+  await assert.rejects(() => train(model, data, { epochs: 1, progress: false }), /pasa un optimizador nuevo/);
+  disposeModel(model);
+  tf.dispose([data.images, data.labels]);
+});
+
+Deno.test("unfreezeTop unfreezes the last n layers with weights (BatchNorm goes with its conv)", () => {
+  const m = smallVgg({ ...tiny, seed: 4 });
+  freeze(m);
+  assert.equal(countTrainableParams(m), 0);
+  assert.deepEqual(unfreezeTop(m, 3), ["block3_conv1", "block3_conv1_bn", "fc1", "predictions"]);
+  assert.ok(countTrainableParams(m) > 0);
+  assert.throws(() => unfreezeTop(m, -1), /n debe ser un entero ≥ 0/);
+  assert.throws(() => cutAt(m, "nope"), /No hay ninguna capa "nope"/);
+  disposeModel(m);
+});
+
+Deno.test("transferExperiment returns one row and history per variant, seeded and leak-free", async () => {
+  const dir = await savedBase();
+  const trainSet = toy(24, 5), testSet = toy(16, 6);
+  const before = tf.memory().numTensors;
+  const r = await transferExperiment({ train: trainSet, test: testSet }, {
+    pretrained: dir,
+    epochs: 1,
+    fineTuneEpochs: 1,
+    batchSize: 8,
+    progress: false,
+    variants: ["scratch", "frozen", "finetune"],
+  });
+  assert.equal(tf.memory().numTensors, before);
+  assert.deepEqual(r.rows.map((x) => x.variant), ["scratch", "frozen", "finetune"]);
+  assert.deepEqual(r.rows.map((x) => x.epochs), [2, 1, 2]);
+  const [scratch, frozen, ft] = r.rows;
+  assert.ok(frozen.trainableParams < ft.trainableParams && ft.trainableParams < scratch.trainableParams);
+  for (const row of r.rows) assert.ok(row.accuracy >= 0 && row.accuracy <= 1);
+  assert.equal(Object.keys(r.histories).length, 3);
+  assert.match(transferMarkdown(r), /\| base congelada \+ cabeza nueva \|/);
+  await assert.rejects(
+    () =>
+      transferExperiment({ train: trainSet, test: testSet }, {
+        pretrained: dir,
+        variants: ["scratch_aug"],
+        progress: false,
+      }),
+    /necesita options.augment/,
+  );
+  tf.dispose([trainSet.images, trainSet.labels, testSet.images, testSet.labels]);
+});
