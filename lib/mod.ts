@@ -13,6 +13,7 @@ export * from "./dimensions.ts";
 export * from "./architectures.ts";
 export * from "./tables.ts";
 export * from "./naive.ts";
+export * from "./exercises.ts";
 export * from "./datasets/mod.ts";
 export * from "./images.ts";
 export * from "./augment.ts";
