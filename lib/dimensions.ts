@@ -419,3 +419,19 @@ export function denseParams(inputs: number | Volume, units: number): ParamCount 
   const u = checkInteger("units (número de neuronas)", units);
   return { weights: n * u, biases: u, total: n * u + u };
 }
+
+/**
+ * Runs `fn`, which must fail with a {@link DimensionError}, and returns its message (notebooks use it to
+ * show why a layer does not fit). Throws when `fn` does not fail that way, so a notebook run stops.
+ *
+ * @example dimensionErrorOf(() => convOutput({ width: 7, height: 7, depth: 1 }, { filters: 1, size: 3, stride: 3 }))
+ */
+export function dimensionErrorOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof DimensionError) return e.message;
+    throw e;
+  }
+  throw new Error("Se esperaba un DimensionError (la capa no debería encajar), pero el cálculo funcionó.");
+}

@@ -487,3 +487,65 @@ export function filterSvg(input: number | { width: number; height: number }, opt
   parts.push("</svg>");
   return new SvgFigure(parts.join(""));
 }
+
+/** Options of {@link assertRelError}. */
+export interface AssertRelErrorOptions {
+  /** Largest accepted relative error (default 1e-4, float32 arithmetic). */
+  tolerance?: number;
+  /** What is compared, for the message. */
+  label?: string;
+}
+
+/**
+ * {@link relError} of two results, and an Error (Spanish) when it exceeds the tolerance: notebooks use it
+ * so that a wrong result stops the run. Returns the relative error.
+ */
+export function assertRelError(x: unknown, y: unknown, options: AssertRelErrorOptions = {}): number {
+  const tolerance = options.tolerance ?? 1e-4;
+  const err = relError(x, y);
+  if (!(err <= tolerance)) {
+    throw new Error(
+      `${options.label ?? "Los dos resultados"} no coinciden: error relativo ${err.toExponential(2)} > ${tolerance}.`,
+    );
+  }
+  return err;
+}
+
+/** Classic hand-made 3×3 filters (before CNNs learnt their own). */
+export const CLASSIC_FILTERS: Readonly<Record<string, readonly (readonly number[])[]>> = {
+  "bordes verticales": [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
+  "bordes horizontales": [[-1, -2, -1], [0, 0, 0], [1, 2, 1]],
+  "desenfoque": [[1 / 9, 1 / 9, 1 / 9], [1 / 9, 1 / 9, 1 / 9], [1 / 9, 1 / 9, 1 / 9]],
+  "realce": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
+  "contornos": [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]],
+};
+
+/** Options of {@link classicFilters}. */
+export interface ClassicFiltersOptions {
+  /** Input depth D1: each 3×3 kernel is repeated over the channels and divided by D1 (default 1). */
+  channels?: number;
+  /** Which filters (default all of {@link CLASSIC_FILTERS}, in order). */
+  names?: string[];
+}
+
+/**
+ * A bank of classic filters ready for a convolution: weights `w[row][col][channel][filter]` (3×3×D1×K)
+ * and their names. Sobel edges (vertical, horizontal), box blur, sharpen and outline.
+ *
+ * @example const { weights, names } = classicFilters({ channels: 3 }); tf.conv2d(img, tf.tensor4d(weights), 1, "same")
+ */
+export function classicFilters(options: ClassicFiltersOptions = {}): { names: string[]; weights: Filters4D } {
+  const c = checkInteger("channels (profundidad de la entrada)", options.channels ?? 1);
+  const names = options.names ?? Object.keys(CLASSIC_FILTERS);
+  for (const n of names) {
+    if (!(n in CLASSIC_FILTERS)) {
+      throw new Error(
+        `No hay un filtro clásico "${n}"; los disponibles son: ${Object.keys(CLASSIC_FILTERS).join(", ")}.`,
+      );
+    }
+  }
+  const weights: Filters4D = [0, 1, 2].map((i) =>
+    [0, 1, 2].map((j) => Array.from({ length: c }, () => names.map((n) => CLASSIC_FILTERS[n][i][j] / c)))
+  );
+  return { names, weights };
+}

@@ -7,6 +7,7 @@ import {
   convParams,
   denseParams,
   DimensionError,
+  dimensionErrorOf,
   formatCount,
   formatVolume,
   parseVolume,
@@ -149,4 +150,17 @@ Deno.test("volume helpers: parse, format, count", () => {
   assert.equal(formatCount(270000), "270.000");
   assert.equal(formatCount(138357544), "138.357.544");
   assert.equal(formatCount(760), "760");
+});
+
+Deno.test("dimensionErrorOf returns the message, and throws when the layer fits", () => {
+  const msg = dimensionErrorOf(() => convOutput(vol(7, 7, 1), { filters: 1, size: 3, stride: 3 }));
+  assert.match(msg, /^El filtro no encaja en el ancho/);
+  assert.throws(
+    () => dimensionErrorOf(() => convOutput(vol(7, 7, 1), { filters: 1, size: 3 })),
+    /Se esperaba un DimensionError/,
+  );
+  assert.throws(() =>
+    dimensionErrorOf(() => {
+      throw new TypeError("x");
+    }), TypeError);
 });

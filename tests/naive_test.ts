@@ -4,7 +4,9 @@
  */
 import assert from "node:assert/strict";
 import {
+  assertRelError,
   avgPoolNaive,
+  classicFilters,
   conv2dNaive,
   convAt,
   DimensionError,
@@ -157,4 +159,34 @@ Deno.test("filterSvg draws the padded grid, the window and the output; uncovered
   assert.equal((floor.match(/#fdd9a8/g) ?? []).length, 7 + 6); // last row and column never covered
   const anim = filterSvg(5, { size: 3, animate: true }).svg;
   assert.equal((anim.match(/<animate /g) ?? []).length, 4);
+});
+
+Deno.test("classicFilters: Sobel finds a vertical edge, blur keeps a constant image, tf agrees", async () => {
+  // 5×5 grey image: left half 0, right half 1 (a vertical edge between columns 1 and 2)
+  const x = [0, 1, 2, 3, 4].map(() => [0, 0, 1, 1, 1].map((v) => [v]));
+  const { names, weights } = classicFilters({ names: ["bordes verticales", "bordes horizontales", "desenfoque"] });
+  assert.deepEqual(names, ["bordes verticales", "bordes horizontales", "desenfoque"]);
+  const y = conv2dNaive(x, weights); // 3×3×3
+  // vertical Sobel: columns (−1,0,1)·(1,2,1) rows → 4 where the window straddles the edge, 0 on the flat right
+  assert.deepEqual(y.map((r) => r.map((c) => c[0])), [[4, 4, 0], [4, 4, 0], [4, 4, 0]]);
+  assert.deepEqual(y.flat().map((c) => c[1]), new Array(9).fill(0)); // no horizontal edge
+  const flat = conv2dNaive([[[2], [2], [2]], [[2], [2], [2]], [[2], [2], [2]]], weights);
+  assert.ok(Math.abs(flat[0][0][2] - 2) < 1e-12); // a blur of a constant is the constant
+  // 3 channels: each kernel is split over the channels, so a grey RGB image gives the same response
+  const rgb = classicFilters({ channels: 3, names: ["bordes verticales"] });
+  const xr = x.map((r) => r.map(([v]) => [v, v, v]));
+  assert.ok(Math.abs(conv2dNaive(xr, rgb.weights)[0][0][0] - 4) < 1e-12);
+  const img = await random([6, 7, 3]);
+  const all = classicFilters({ channels: 3 });
+  const wt = tf.tensor4d(all.weights);
+  const ref = tf.conv2d(img.t as tf.Tensor3D, wt, 1, "valid");
+  assertRelError(conv2dNaive(img.a as Image3D, all.weights), await ref.array(), { label: "filtros clásicos" });
+  tf.dispose([img.t, wt, ref]);
+  assert.throws(() => classicFilters({ names: ["gauss"] }), /No hay un filtro clásico "gauss"/);
+});
+
+Deno.test("assertRelError returns the error and throws (Spanish) above the tolerance", () => {
+  assert.equal(assertRelError([1, 2], [1, 2]), 0);
+  assert.throws(() => assertRelError([1], [1.1], { label: "conv" }), /conv no coinciden: error relativo/);
+  assert.throws(() => assertRelError([NaN], [1]), /no coinciden/);
 });
