@@ -100,10 +100,29 @@ function installedNodeBinding(): string | undefined {
   return undefined;
 }
 
-async function webgpuAdapter(): Promise<{ name: string; hardware: boolean } | undefined> {
+/** Mesa's Vulkan loader prints an error on every adapter request when XDG_RUNTIME_DIR is unset (e.g. CI). */
+function ensureXdgRuntimeDir(): void {
+  try {
+    if (!Deno.env.get("XDG_RUNTIME_DIR")) Deno.env.set("XDG_RUNTIME_DIR", Deno.makeTempDirSync({ prefix: "xdg-" }));
+  } catch { /* no --allow-env/--allow-write: keep the harmless message */ }
+}
+
+let adapterProbe: Promise<{ name: string; hardware: boolean } | undefined> | undefined;
+
+/**
+ * The WebGPU adapter (its name, and whether it is hardware rather than a software rasteriser such as
+ * llvmpipe), probed once per process; undefined when there is none.
+ */
+export function webgpuAdapter(): Promise<{ name: string; hardware: boolean } | undefined> {
+  adapterProbe ??= probeWebgpuAdapter();
+  return adapterProbe;
+}
+
+async function probeWebgpuAdapter(): Promise<{ name: string; hardware: boolean } | undefined> {
   // deno-lint-ignore no-explicit-any
   const gpu = (globalThis.navigator as any)?.gpu;
   if (!gpu) return undefined;
+  ensureXdgRuntimeDir();
   try {
     const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
     if (!adapter) return undefined;

@@ -1,0 +1,330 @@
+/**
+ * Every kernel registered by lib/kernels_wasm.ts, checked against the cpu backend's stock kernels
+ * (the independent reference) on many shapes; plus one whole LeNet-5 training step. The same
+ * comparisons run on webgpu when an adapter exists.
+ */
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { type BackendName, initRuntime, useBackend, webgpuAdapter } from "../lib/runtime.ts";
+import { WASM_FAST_KERNELS, wasmKernelFuncs, wasmKernelsActive } from "../lib/kernels_wasm.ts";
+
+await initRuntime({ quiet: true, backend: "cpu" });
+
+const TOL = 1e-4;
+
+/** Deterministic values in [-1, 1) (LCG), optionally quantised to produce exact ties (max pooling). */
+function values(n: number, seed: number, quantum = 0): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    const v = s / 2 ** 31 - 1;
+    out[i] = quantum ? Math.round(v / quantum) * quantum : v;
+  }
+  return out;
+}
+
+function rand(shape: number[], seed: number, quantum = 0): tf.Tensor {
+  return tf.tensor(values(shape.reduce((a, b) => a * b, 1), seed, quantum), shape);
+}
+
+/** Runs `f` on `backend` and returns its outputs as plain arrays (all tensors disposed). */
+async function on(backend: BackendName, f: () => tf.Tensor | tf.Tensor[]): Promise<Float32Array[]> {
+  await useBackend(backend);
+  const out = tf.tidy(f);
+  const list = Array.isArray(out) ? out : [out];
+  const data = await Promise.all(list.map((t) => t.data() as Promise<Float32Array>));
+  tf.dispose(list);
+  return data;
+}
+
+/** Max |a − b| / max |a| over each output; a failing check names the case and the output. */
+function assertClose(ref: Float32Array[], got: Float32Array[], label: string, tol = TOL): void {
+  assert.equal(got.length, ref.length, `${label}: number of outputs`);
+  ref.forEach((r, k) => {
+    assert.equal(got[k].length, r.length, `${label}[${k}]: size`);
+    let diff = 0, scale = 0;
+    for (let i = 0; i < r.length; i++) {
+      diff = Math.max(diff, Math.abs(r[i] - got[k][i]));
+      scale = Math.max(scale, Math.abs(r[i]));
+    }
+    assert.ok(scale > 0, `${label}[${k}]: reference is all zeros (case too weak)`);
+    assert.ok(diff / scale <= tol, `${label}[${k}]: relative error ${(diff / scale).toExponential(2)} > ${tol}`);
+  });
+}
+
+async function compare(backend: BackendName, label: string, f: () => tf.Tensor | tf.Tensor[], tol = TOL) {
+  assertClose(await on("cpu", f), await on(backend, f), `${backend} ${label}`, tol);
+}
+
+type Pad = "same" | "valid" | number | [[number, number], [number, number], [number, number], [number, number]];
+interface ConvCase {
+  name: string;
+  x: [number, number, number, number];
+  f: [number, number, number, number];
+  strides: number | [number, number];
+  pad: Pad;
+}
+
+/** Conv2D cases: 1×1, 3×3 same, 5×5 valid, 11×11/4, strides 2 and 3, rectangular, batch 1 and >1. */
+const CONV_CASES: ConvCase[] = [
+  { name: "1x1", x: [2, 5, 5, 3], f: [1, 1, 3, 4], strides: 1, pad: "valid" },
+  { name: "3x3 same b1", x: [1, 8, 8, 3], f: [3, 3, 3, 5], strides: 1, pad: "same" },
+  { name: "5x5 valid b3", x: [3, 12, 12, 2], f: [5, 5, 2, 4], strides: 1, pad: "valid" },
+  { name: "11x11 s4 p0", x: [2, 27, 27, 3], f: [11, 11, 3, 4], strides: 4, pad: "valid" },
+  { name: "3x3 s2 same", x: [2, 9, 9, 4], f: [3, 3, 4, 3], strides: 2, pad: "same" },
+  { name: "3x3 s3 valid rect", x: [2, 11, 8, 2], f: [3, 3, 2, 3], strides: 3, pad: "valid" },
+  { name: "rect filter 3x2 s[2,1]", x: [2, 7, 9, 3], f: [3, 2, 3, 2], strides: [2, 1], pad: "same" },
+  { name: "5x5 s2 same", x: [2, 10, 10, 3], f: [5, 5, 3, 6], strides: 2, pad: "same" },
+  { name: "1x1 s2", x: [2, 7, 7, 3], f: [1, 1, 3, 2], strides: 2, pad: "valid" },
+  { name: "4x2 s[1,3] valid rect", x: [1, 9, 13, 2], f: [4, 2, 2, 3], strides: [1, 3], pad: "valid" },
+  { name: "explicit pad", x: [2, 6, 7, 2], f: [3, 3, 2, 2], strides: 2, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+];
+
+interface DepthwiseCase {
+  name: string;
+  x: [number, number, number, number];
+  f: [number, number, number, number];
+  strides: number | [number, number];
+  pad: "same" | "valid";
+}
+
+/** Depthwise cases: multiplier 1 and 2, strides 1–3, rectangular inputs and filters, batch 1 and >1. */
+const DEPTHWISE_CASES: DepthwiseCase[] = [
+  { name: "3x3 same m1", x: [2, 8, 8, 3], f: [3, 3, 3, 1], strides: 1, pad: "same" },
+  { name: "3x3 same m2 b1", x: [1, 8, 8, 3], f: [3, 3, 3, 2], strides: 1, pad: "same" },
+  { name: "5x5 valid m1", x: [2, 11, 11, 2], f: [5, 5, 2, 1], strides: 1, pad: "valid" },
+  { name: "3x3 s2 same m2", x: [2, 9, 9, 4], f: [3, 3, 4, 2], strides: 2, pad: "same" },
+  { name: "rect 3x2 s3 valid m1", x: [2, 10, 7, 3], f: [3, 2, 3, 1], strides: 3, pad: "valid" },
+  { name: "1x1 m2", x: [2, 5, 6, 2], f: [1, 1, 2, 2], strides: 1, pad: "valid" },
+];
+
+function convGrads(c: ConvCase) {
+  return () => {
+    const x = rand(c.x, 1) as tf.Tensor4D, f = rand(c.f, 2) as tf.Tensor4D;
+    const y = tf.conv2d(x, f, c.strides, c.pad as "same");
+    const dy = rand(y.shape, 3);
+    return tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad as "same").mul(dy).sum()
+    )([
+      x,
+      f,
+    ]);
+  };
+}
+
+function depthwiseGrads(c: DepthwiseCase) {
+  return () => {
+    const x = rand(c.x, 4) as tf.Tensor4D, f = rand(c.f, 5) as tf.Tensor4D;
+    const y = tf.depthwiseConv2d(x, f, c.strides, c.pad);
+    const dy = rand(y.shape, 6);
+    return tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.depthwiseConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.strides, c.pad).mul(dy).sum()
+    )([
+      x,
+      f,
+    ]);
+  };
+}
+
+const POOL_CASES: Array<{ name: string; x: number[]; size: number; strides: number; pad: "same" | "valid" }> = [
+  { name: "2x2 s2", x: [2, 8, 10, 3], size: 2, strides: 2, pad: "valid" },
+  { name: "2x2 s2 odd (cropped)", x: [1, 9, 7, 2], size: 2, strides: 2, pad: "valid" },
+  { name: "3x3 s2 same (overlap)", x: [2, 9, 9, 3], size: 3, strides: 2, pad: "same" },
+  { name: "3x3 s1 same", x: [1, 6, 5, 4], size: 3, strides: 1, pad: "same" },
+];
+
+function poolGrad(c: typeof POOL_CASES[number], quantum: number) {
+  return () => {
+    const x = rand(c.x, 7, quantum) as tf.Tensor4D; // quantised values: many exact ties
+    const y = tf.maxPool(x, c.size, c.strides, c.pad);
+    const dy = rand(y.shape, 8);
+    return tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, c.size, c.strides, c.pad).mul(dy).sum())(x);
+  };
+}
+
+function matMulCases(): Array<[string, () => tf.Tensor]> {
+  const cases: Array<[string, () => tf.Tensor]> = [];
+  for (const ta of [false, true]) {
+    for (const tb of [false, true]) {
+      const a = ta ? [7, 5] : [5, 7], b = tb ? [3, 7] : [7, 3];
+      cases.push([
+        `matMul tA=${ta} tB=${tb}`,
+        () => tf.matMul(rand(a, 9) as tf.Tensor2D, rand(b, 10) as tf.Tensor2D, ta, tb),
+      ]);
+      cases.push([
+        `batched matMul tA=${ta} tB=${tb}`,
+        () => tf.matMul(rand([2, ...a], 11) as tf.Tensor3D, rand([2, ...b], 12) as tf.Tensor3D, ta, tb),
+      ]);
+      cases.push([`fused matMul+bias+relu tA=${ta} tB=${tb}`, () =>
+        tf.fused.matMul({
+          a: rand(a, 13) as tf.Tensor2D,
+          b: rand(b, 14) as tf.Tensor2D,
+          transposeA: ta,
+          transposeB: tb,
+          bias: rand([3], 15),
+          activation: "relu",
+        })]);
+    }
+  }
+  cases.push(["dense layer gradient", () => {
+    const x = rand([6, 40], 16), w = rand([40, 12], 17);
+    return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.matMul(a, b).square().sum())([x, w])[1];
+  }]);
+  return cases;
+}
+
+const SLICE_GATHER_CASES: Array<[string, () => tf.Tensor]> = [
+  ["slice batch rows (contiguous)", () => rand([6, 4, 5, 2], 18).slice([2, 0, 0, 0], [3, 4, 5, 2])],
+  ["slice 4D window (strided)", () => rand([3, 5, 6, 4], 19).slice([1, 1, 2, 1], [2, 3, 3, 2])],
+  ["slice 2D columns", () => rand([5, 9], 20).slice([1, 3], [3, 4])],
+  ["slice 5D", () => rand([2, 3, 4, 3, 2], 21).slice([1, 0, 1, 1, 0], [1, 3, 2, 2, 2])],
+  ["slice int32", () => tf.range(0, 60, 1, "int32").reshape([6, 10]).slice([1, 2], [4, 5]).toFloat()],
+  ["gather axis 0", () => tf.gather(rand([6, 3, 4], 22), tf.tensor1d([5, 0, 2, 2], "int32"), 0)],
+  ["gather axis 1", () => tf.gather(rand([3, 5, 4], 23), tf.tensor1d([4, 1], "int32"), 1)],
+  ["gather 2D indices", () => tf.gather(rand([5, 3], 24), tf.tensor2d([[1, 4], [0, 0]], [2, 2], "int32"), 0)],
+];
+
+/** LeNet-5 as in the bench (61,706 parameters). */
+function lenet5(): tf.Sequential {
+  return tf.sequential({
+    layers: [
+      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 5, padding: "same", activation: "relu" }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 16, kernelSize: 5, padding: "valid", activation: "relu" }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 120, activation: "relu" }),
+      tf.layers.dense({ units: 84, activation: "relu" }),
+      tf.layers.dense({ units: 10, activation: "softmax" }),
+    ],
+  });
+}
+
+/** One SGD step of LeNet-5 from fixed weights on a fixed batch; returns the weight updates. */
+async function lenetUpdates(backend: BackendName, initial: Float32Array[]): Promise<Float32Array[]> {
+  await useBackend(backend);
+  const model = lenet5();
+  model.setWeights(model.getWeights().map((w, i) => tf.tensor(initial[i], w.shape)));
+  model.compile({ optimizer: tf.train.sgd(0.1), loss: "categoricalCrossentropy" });
+  const x = rand([16, 28, 28, 1], 30).abs();
+  const y = tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => (i * 7) % 10), "int32"), 10).toFloat();
+  await model.trainOnBatch(x, y);
+  const after = await Promise.all(model.getWeights().map((w) => w.data() as Promise<Float32Array>));
+  tf.dispose([x, y]);
+  model.optimizer.dispose();
+  model.dispose();
+  return after.map((w, i) => w.map((v, j) => v - initial[i][j]));
+}
+
+const BACKENDS: BackendName[] = ["wasm"];
+if (await webgpuAdapter()) BACKENDS.push("webgpu");
+else {console.log(
+    "kernels_test: sin adaptador WebGPU — se omiten las comparaciones en webgpu (instala mesa-vulkan-drivers)",
+  );}
+
+const opts = { sanitizeResources: false, sanitizeOps: false };
+
+Deno.test("wasm: every fast kernel is registered and is ours", () => {
+  assert.ok(wasmKernelsActive());
+  for (const name of WASM_FAST_KERNELS) {
+    assert.equal(tf.getKernel(name, "wasm")?.kernelFunc, wasmKernelFuncs[name], `${name} is not the registered kernel`);
+  }
+});
+
+for (const backend of BACKENDS) {
+  Deno.test({
+    name: `${backend}: Conv2D gradients (filter and input) match cpu on ${CONV_CASES.length} shapes`,
+    ...opts,
+    fn: async () => {
+      for (const c of CONV_CASES) await compare(backend, `conv2d ${c.name}`, convGrads(c));
+    },
+  });
+
+  Deno.test({
+    name: `${backend}: depthwise conv gradients match cpu on ${DEPTHWISE_CASES.length} shapes`,
+    ...opts,
+    fn: async () => {
+      for (const c of DEPTHWISE_CASES) await compare(backend, `depthwise ${c.name}`, depthwiseGrads(c));
+    },
+  });
+
+  Deno.test({
+    name: `${backend}: MaxPoolGrad matches cpu (continuous values; exact ties on wasm)`,
+    ...opts,
+    fn: async () => {
+      for (const c of POOL_CASES) {
+        await compare(backend, `maxPoolGrad ${c.name}`, poolGrad(c, 0));
+        // Which of several equal maxima gets the gradient is each backend's choice (webgpu takes another);
+        // the wasm kernel here follows cpu's rule (first maximum in row-major order).
+        if (backend === "wasm") await compare(backend, `maxPoolGrad ${c.name} ties`, poolGrad(c, 0.25));
+      }
+    },
+  });
+
+  Deno.test({
+    name: `${backend}: matMul with transposed operands, fused and batched, matches cpu`,
+    ...opts,
+    fn: async () => {
+      for (const [label, f] of matMulCases()) await compare(backend, label, f);
+    },
+  });
+
+  Deno.test({
+    name: `${backend}: slice and gather match cpu`,
+    ...opts,
+    fn: async () => {
+      for (const [label, f] of SLICE_GATHER_CASES) await compare(backend, label, f, 0);
+    },
+  });
+
+  Deno.test({
+    name: `${backend}: one LeNet-5 SGD step gives the same weight updates as cpu`,
+    ...opts,
+    fn: async () => {
+      await useBackend("cpu");
+      const probe = lenet5();
+      const initial = await Promise.all(probe.getWeights().map((w) => w.data() as Promise<Float32Array>));
+      assert.equal(probe.countParams(), 61706);
+      probe.dispose();
+      const ref = await lenetUpdates("cpu", initial);
+      const got = await lenetUpdates(backend, initial);
+      assertClose(ref, got, `${backend} LeNet-5 updates`);
+    },
+  });
+}
+
+Deno.test({
+  name: "wasm: gather rejects an out-of-range index",
+  ...opts,
+  fn: async () => {
+    await useBackend("wasm");
+    const x = tf.ones([3, 2]);
+    const idx = tf.tensor1d([0, 3], "int32");
+    assert.throws(() => tf.gather(x, idx), /index value 3/);
+    tf.dispose([x, idx]);
+  },
+});
+
+Deno.test({
+  name: "wasm: fast kernels do not leak tensors across repeated calls",
+  ...opts,
+  fn: async () => {
+    await useBackend("wasm");
+    const run = () => {
+      convGrads(CONV_CASES[4])();
+      depthwiseGrads(DEPTHWISE_CASES[3])();
+      poolGrad(POOL_CASES[2], 0)();
+      for (const [, f] of matMulCases()) f();
+      for (const [, f] of SLICE_GATHER_CASES) f();
+    };
+    tf.tidy(run);
+    const before = tf.memory().numTensors;
+    // deno-lint-ignore no-explicit-any
+    const backendIds = () => (tf.backend() as any).numDataIds() as number;
+    const idsBefore = backendIds();
+    for (let i = 0; i < 3; i++) tf.tidy(run);
+    assert.equal(tf.memory().numTensors, before);
+    assert.equal(backendIds(), idsBefore, "backend data ids leaked (an intermediate was not disposed)");
+  },
+});
