@@ -20,6 +20,7 @@ const tiny = {
   inputShape: [8, 8, 1] as [number, number, number],
   filters: [2, 3, 4] as [number, number, number],
   hidden: 8,
+  batchNorm: true,
 };
 
 function toy(n: number, seed: number) {
@@ -43,12 +44,13 @@ async function savedBase(): Promise<string> {
 Deno.test("smallVgg: named VGG-style blocks, BatchNorm optional", () => {
   const m = smallVgg({ seed: 0 });
   assert.deepEqual(m.outputs[0].shape, [null, 5]);
-  assert.deepEqual(m.getLayer("block3_pool").outputShape, [null, 3, 3, 128]);
-  assert.ok(m.layers.some((l) => l.getClassName() === "BatchNormalization"));
-  const plain = smallVgg({ batchNorm: false });
-  assert.ok(!plain.layers.some((l) => l.getClassName() === "BatchNormalization"));
+  assert.deepEqual(m.getLayer("block3_pool").outputShape, [null, 3, 3, 64]);
+  assert.equal(m.countParams(), 160 + 2320 + 4640 + 9248 + 18496 + (576 * 64 + 64) + (64 * 5 + 5));
+  assert.ok(!m.layers.some((l) => l.getClassName() === "BatchNormalization"));
+  const bn = smallVgg({ batchNorm: true });
+  assert.equal(bn.layers.filter((l) => l.getClassName() === "BatchNormalization").length, 5);
   disposeModel(m);
-  disposeModel(plain);
+  disposeModel(bn);
 });
 
 Deno.test("cut + freeze + new head: fewer trainable weights, frozen weights and BN statistics unchanged", async () => {
