@@ -12,6 +12,10 @@ PACKAGES=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel da
 
 # 1. Debian packages (only what is missing).
 missing=()
+if ! command -v dpkg-query >/dev/null 2>&1; then
+  echo "setup: no es Debian/Ubuntu; instala tú Jupyter (nbclient, nbconvert), Chromium y un driver Vulkan." >&2
+  PACKAGES=()
+fi
 for pkg in "${PACKAGES[@]}"; do
   status="$(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)"
   [[ "$status" == "installed" ]] || missing+=("$pkg")
