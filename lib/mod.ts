@@ -17,6 +17,7 @@ export * from "./exercises.ts";
 export * from "./datasets/mod.ts";
 export * from "./images.ts";
 export * from "./augment.ts";
+export * from "./augmentation_experiment.ts";
 export * from "./progress.ts";
 export * from "./train.ts";
 export * from "./evaluate.ts";
