@@ -3,6 +3,9 @@ import { join } from "node:path";
 import { tf } from "../lib/mod.ts";
 import {
   addHead,
+  checkAugmentation,
+  checkFineTune,
+  checkFrozenModel,
   countTrainableParams,
   cutAt,
   freeze,
@@ -127,4 +130,31 @@ Deno.test("transferExperiment returns one row and history per variant, seeded an
     /necesita options.augment/,
   );
   tf.dispose([trainSet.images, trainSet.labels, testSet.images, testSet.labels]);
+});
+
+Deno.test("lab checks: unanswered, wrong and right answers for augmentation, frozen base and fine-tuning", async () => {
+  assert.throws(() => checkAugmentation(undefined), /^ExerciseError: todavía sin responder/);
+  assert.throws(() => checkAugmentation({ brightness: 0.1 }), /Sin transformaciones geométricas/);
+  assert.throws(() => checkAugmentation({ rotation: 90 }), /rotation = 90 es demasiado/);
+  assert.throws(() => checkAugmentation({ flip: "vertical" }), /volteo vertical/);
+  assert.equal(checkAugmentation({ rotation: 10, translate: 0.1 }), true);
+
+  const dir = await savedBase();
+  const base = cutAt(await loadPretrained(dir), "block3_pool");
+  assert.throws(() => checkFrozenModel(undefined), /todavía sin responder/);
+  const unfrozen = addHead(base, { classes: 5, hidden: 4 });
+  assert.throws(() => checkFrozenModel(unfrozen), /se siguen entrenando/);
+  freeze(base);
+  assert.throws(() => checkFrozenModel(unfrozen, 3), /otro número de clases/);
+  assert.equal(checkFrozenModel(unfrozen), true);
+
+  assert.throws(() => checkFineTune(unfrozen, undefined, 1e-3), /todavía sin responder/);
+  assert.throws(() => checkFineTune(unfrozen, 1e-4, 1e-3), /sigue congelado/);
+  setTrainable(unfrozen, true, { match: "block" });
+  assert.throws(() => checkFineTune(unfrozen, 1e-4, 1e-3), /bloques inferiores/);
+  freeze(unfrozen);
+  setTrainable(unfrozen, true, { match: /^(block3|head)/ });
+  assert.throws(() => checkFineTune(unfrozen, 1e-3, 1e-3), /demasiado alto/);
+  assert.equal(checkFineTune(unfrozen, 1e-4, 1e-3), true);
+  disposeModel(unfrozen);
 });
