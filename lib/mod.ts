@@ -24,5 +24,7 @@ export * from "./evaluate.ts";
 export * from "./checkpoint.ts";
 export * from "./plots.ts";
 export * from "./transfer.ts";
+export * from "./retrieval.ts";
+export * from "./detection_sketch.ts";
 
 await initRuntime();
