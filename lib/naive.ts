@@ -371,9 +371,17 @@ export class SvgFigure {
   toString(): string {
     return this.svg;
   }
-  /** Rich display in the Deno Jupyter kernel. */
+  /**
+   * The MIME bundle shown in a notebook: the SVG, also as `text/html` (inline SVG, animations included), which
+   * nbconvert's HTML export keeps intact while it strips `image/svg+xml` outputs.
+   */
+  mimeBundle(): Record<string, string> {
+    return { "text/html": this.svg, "image/svg+xml": this.svg };
+  }
+
+  /** Rich display in the Deno Jupyter kernel (see {@link SvgFigure.mimeBundle}). */
   [Symbol.for("Jupyter.display")](): Record<string, string> {
-    return { "image/svg+xml": this.svg };
+    return this.mimeBundle();
   }
 }
 
@@ -412,9 +420,12 @@ export function filterSvg(input: number | { width: number; height: number }, opt
   const gap = 2 * cs;
   const titleH = options.title ? 24 : 0;
   const labelH = 22;
-  const ox = pw * cs + gap;
+  const inLabel = `entrada ${width}×${height}${p ? ` + padding ${p}` : ""} · filtro ${f}×${f} · stride ${s}`;
+  const outLabel = `salida ${outW}×${outH}`;
+  const textWidth = (t: string, px: number) => Math.ceil(t.length * px * 0.6);
+  const ox = Math.max(pw * cs + gap, textWidth(inLabel, 12) + 16);
   const oy = titleH + labelH;
-  const W = ox + outW * cs + 10;
+  const W = Math.max(ox + Math.max(outW * cs, textWidth(outLabel, 12)) + 10, textWidth(options.title ?? "", 15) + 10);
   const H = oy + Math.max(ph, outH) * cs + 10;
   const covered = new Set<string>();
   for (const q of positions) {
@@ -426,10 +437,8 @@ export function filterSvg(input: number | { width: number; height: number }, opt
   ];
   if (options.title) parts.push(`<text x="4" y="17" font-size="15" font-weight="bold">${options.title}</text>`);
   parts.push(
-    `<text x="4" y="${oy - 6}" font-size="12">entrada ${width}×${height}${
-      p ? ` + padding ${p}` : ""
-    } · filtro ${f}×${f} · stride ${s}</text>`,
-    `<text x="${ox}" y="${oy - 6}" font-size="12">salida ${outW}×${outH}</text>`,
+    `<text x="4" y="${oy - 6}" font-size="12">${inLabel}</text>`,
+    `<text x="${ox}" y="${oy - 6}" font-size="12">${outLabel}</text>`,
   );
   for (let i = 0; i < ph; i++) {
     for (let j = 0; j < pw; j++) {

@@ -157,7 +157,9 @@ Deno.test("filterSvg draws the padded grid, the window and the output; uncovered
   assert.match(svg, /salida 4×4/);
   const floor = filterSvg(7, { size: 3, stride: 3, rounding: "floor" }).svg;
   assert.equal((floor.match(/#fdd9a8/g) ?? []).length, 7 + 6); // last row and column never covered
-  const anim = filterSvg(5, { size: 3, animate: true }).svg;
+  const fig = filterSvg(5, { size: 3, animate: true });
+  assert.equal(fig.mimeBundle()["text/html"], fig.svg);
+  const anim = fig.svg;
   assert.equal((anim.match(/<animate /g) ?? []).length, 4);
 });
 
