@@ -290,6 +290,13 @@ function maxPoolGrad(args: KernelArgs): Info {
   const { dilationHeight, dilationWidth, effectiveFilterHeight, effectiveFilterWidth } = ci;
   const top = ci.padInfo.top, left = ci.padInfo.left;
   const rowStride = inWidth * ch, batchStride = inHeight * rowStride;
+  if (
+    effectiveFilterHeight === 2 && effectiveFilterWidth === 2 && strideHeight === 2 && strideWidth === 2 &&
+    top === 0 && left === 0 && 2 * outHeight <= inHeight && 2 * outWidth <= inWidth
+  ) {
+    maxPoolGrad2x2(x, g, out, batchSize, outHeight, outWidth, ch, rowStride, batchStride);
+    return dx;
+  }
   let gi = 0;
   for (let b = 0; b < batchSize; b++) {
     const xb = b * batchStride;
@@ -321,6 +328,38 @@ function maxPoolGrad(args: KernelArgs): Info {
     }
   }
   return dx;
+}
+
+/** The common 2×2, stride-2, unpadded case of {@link maxPoolGrad}, unrolled (same tie rule). */
+function maxPoolGrad2x2(
+  x: Float32Array,
+  g: Float32Array,
+  out: Float32Array,
+  batch: number,
+  outH: number,
+  outW: number,
+  ch: number,
+  rowStride: number,
+  batchStride: number,
+): void {
+  let gi = 0;
+  for (let b = 0; b < batch; b++) {
+    for (let yr = 0; yr < outH; yr++) {
+      const rowBase = b * batchStride + 2 * yr * rowStride;
+      for (let yc = 0; yc < outW; yc++) {
+        const base = rowBase + 2 * yc * ch;
+        for (let d = 0; d < ch; d++, gi++) {
+          const i0 = base + d, i1 = i0 + ch, i2 = i0 + rowStride, i3 = i2 + ch;
+          let at = -1, best = Number.NEGATIVE_INFINITY;
+          if (x[i0] > best) (best = x[i0]), (at = i0);
+          if (x[i1] > best) (best = x[i1]), (at = i1);
+          if (x[i2] > best) (best = x[i2]), (at = i2);
+          if (x[i3] > best) at = i3;
+          if (at >= 0) out[at] += g[gi];
+        }
+      }
+    }
+  }
 }
 
 /** Swaps the two innermost axes (explicit transpose, so XNNPACK's fast GEMM path can be used). */

@@ -14,6 +14,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { registerWasmKernels } from "./kernels_wasm.ts";
+import { registerWasmAdam } from "./kernels_adam.ts";
 
 /** Names accepted by `TFJS_BACKEND` and `initRuntime({ backend })`. */
 export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
@@ -181,6 +182,7 @@ async function activate(name: BackendName): Promise<RuntimeInfo> {
   }
   if (name === "wasm") {
     registerWasmKernels(); // idempotent: conv gradients the wasm backend lacks (see kernels_wasm.ts)
+    registerWasmAdam(); // idempotent: one fused kernel per variable for Adam (see kernels_adam.ts)
     setWasmPaths(wasmDir());
     if (!(await tf.setBackend("wasm"))) {
       throw new Error("No se pudo inicializar el backend 'wasm' (¿falta --allow-read para leer sus ficheros .wasm?).");
