@@ -25,6 +25,32 @@ export interface ProgressEpoch {
   lr: number;
 }
 
+/** What {@link TrainingProgress.start} needs to size the bar. */
+export interface ProgressPlan {
+  /** Last epoch number (1-based, including resumed ones). */
+  epochs: number;
+  /** Batches per epoch. */
+  batchesPerEpoch: number;
+  /** Training samples per epoch. */
+  samplesPerEpoch: number;
+  /** Epochs already done before (resumed training); they are drawn but not counted in the bar. */
+  previous?: ProgressEpoch[];
+}
+
+/** One finished batch, for {@link TrainingProgress.batch}. */
+export interface ProgressStep {
+  /** 1-based epoch. */
+  epoch: number;
+  /** 1-based batch within the epoch. */
+  batch: number;
+  /** Running mean loss of the epoch. */
+  loss: number;
+  /** Running accuracy of the epoch. */
+  acc: number;
+  /** Samples processed since {@link TrainingProgress.start}. */
+  samplesDone: number;
+}
+
 /** Options for {@link TrainingProgress}. */
 export interface ProgressOptions {
   /** Output target; defaults to `auto`. */
@@ -167,7 +193,8 @@ export class TrainingProgress {
   }
 
   /** Starts the clock and shows the empty report. `previous` are epochs already done (resumed training). */
-  async start(epochs: number, batchesPerEpoch: number, samplesPerEpoch: number, previous: ProgressEpoch[] = []) {
+  async start(plan: ProgressPlan) {
+    const { epochs, batchesPerEpoch, samplesPerEpoch, previous = [] } = plan;
     this.t0 = performance.now();
     this.epochs = epochs;
     this.batches = batchesPerEpoch;
@@ -184,8 +211,10 @@ export class TrainingProgress {
     if (this.mode === "terminal") this.writeTerminal(`\r\x1b[K${text}\n`);
   }
 
-  /** Reports a finished batch (`epoch` 1-based, `batch` 1-based) with the running epoch loss/accuracy. */
-  async batch(epoch: number, batch: number, running: { loss: number; acc: number }, samplesDone: number) {
+  /** Reports a finished batch (`epoch` and `batch` 1-based) with the running epoch loss/accuracy. */
+  async batch(step: ProgressStep) {
+    const { epoch, batch, samplesDone } = step;
+    const running = { loss: step.loss, acc: step.acc };
     const now = performance.now();
     if (now - this.lastUpdate < this.minInterval && batch < this.batches) return;
     const done = (epoch - 1 - this.firstEpoch()) * this.batches + batch;

@@ -418,7 +418,7 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
     mode: options.progress === false ? "none" : options.progress,
     title: options.title ?? `Entrenamiento (${tf.getBackend()}, ${history.optimizer})`,
   });
-  await progress.start(epochs, batchesPerEpoch, n, previous);
+  await progress.start({ epochs, batchesPerEpoch, samplesPerEpoch: n, previous });
 
   const augmentFn: AugmentFn | undefined = typeof options.augment === "function"
     ? options.augment
@@ -473,7 +473,7 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
         seen += idx.length;
         const running = { loss: lossSum / seen, acc: correctSum / seen };
         await options.callbacks?.onBatchEnd?.(b + 1, running);
-        await progress.batch(epoch, b + 1, running, (epoch - firstEpoch) * n + seen);
+        await progress.batch({ epoch, batch: b + 1, ...running, samplesDone: (epoch - firstEpoch) * n + seen });
         if (model.stopTraining) break;
       }
       const trainSeconds = (performance.now() - t0) / 1000;

@@ -562,11 +562,20 @@ export function checkFrozenModel(model: tf.LayersModel | undefined, classes = 5)
   return true;
 }
 
+/** The learning rates compared by {@link checkFineTune}. */
+export interface FineTuneAnswer {
+  /** The learning rate chosen for fine-tuning (the learner's answer; `undefined` = not answered yet). */
+  lr: number | undefined;
+  /** The learning rate used with the frozen base. */
+  frozenLr: number;
+}
+
 /**
  * Checks a fine-tuning setup: the top block (`block3…`) unfrozen, the lower blocks still frozen, and a
  * learning rate clearly lower than the one used with the frozen base.
  */
-export function checkFineTune(model: tf.LayersModel | undefined, lr: number | undefined, frozenLr: number): true {
+export function checkFineTune(model: tf.LayersModel | undefined, options: FineTuneAnswer): true {
+  const { lr, frozenLr } = options;
   const task = "fine-tuning";
   if (model === undefined || lr === undefined) unansweredLab(task, 'setTrainable(modelo, true, { match: "…" })');
   const { base } = layerState(model);

@@ -22,8 +22,8 @@ Deno.test("svgLineChart draws one polyline per series with one point per epoch",
 Deno.test("TrainingProgress (outside a kernel) renders bar, status and curves into one HTML view", async () => {
   assert.equal(inNotebook(), false);
   const p = new TrainingProgress({ mode: "none", title: "Prueba <1>" });
-  await p.start(4, 10, 320);
-  await p.batch(1, 10, { loss: 0.9, acc: 0.6 }, 320);
+  await p.start({ epochs: 4, batchesPerEpoch: 10, samplesPerEpoch: 320 });
+  await p.batch({ epoch: 1, batch: 10, loss: 0.9, acc: 0.6, samplesDone: 320 });
   await p.epochEnd({ epoch: 1, loss: 0.9, acc: 0.6, valLoss: 1, valAcc: 0.55, lr: 1e-3 }, 2);
   await p.epochEnd({ epoch: 2, loss: 0.7, acc: 0.7, valLoss: 0.8, valAcc: 0.65, lr: 1e-3 }, 2);
   p.note("lr ÷ 10");

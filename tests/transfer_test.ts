@@ -148,13 +148,13 @@ Deno.test("lab checks: unanswered, wrong and right answers for augmentation, fro
   assert.throws(() => checkFrozenModel(unfrozen, 3), /otro número de clases/);
   assert.equal(checkFrozenModel(unfrozen), true);
 
-  assert.throws(() => checkFineTune(unfrozen, undefined, 1e-3), /todavía sin responder/);
-  assert.throws(() => checkFineTune(unfrozen, 1e-4, 1e-3), /sigue congelado/);
+  assert.throws(() => checkFineTune(unfrozen, { lr: undefined, frozenLr: 1e-3 }), /todavía sin responder/);
+  assert.throws(() => checkFineTune(unfrozen, { lr: 1e-4, frozenLr: 1e-3 }), /sigue congelado/);
   setTrainable(unfrozen, true, { match: "block" });
-  assert.throws(() => checkFineTune(unfrozen, 1e-4, 1e-3), /bloques inferiores/);
+  assert.throws(() => checkFineTune(unfrozen, { lr: 1e-4, frozenLr: 1e-3 }), /bloques inferiores/);
   freeze(unfrozen);
   setTrainable(unfrozen, true, { match: /^(block3|head)/ });
-  assert.throws(() => checkFineTune(unfrozen, 1e-3, 1e-3), /demasiado alto/);
-  assert.equal(checkFineTune(unfrozen, 1e-4, 1e-3), true);
+  assert.throws(() => checkFineTune(unfrozen, { lr: 1e-3, frozenLr: 1e-3 }), /demasiado alto/);
+  assert.equal(checkFineTune(unfrozen, { lr: 1e-4, frozenLr: 1e-3 }), true);
   disposeModel(unfrozen);
 });
