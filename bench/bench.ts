@@ -1,6 +1,9 @@
 /**
- * `deno task bench [--model lenet5|vggish|both]`: training and inference throughput of the two
- * benchmark CNNs on the active backend (`TFJS_BACKEND` honoured), one JSON line per model.
+ * `deno task bench [--model lenet5|vggish|both] [--peer path/to/peer_pytorch.py] [--no-augment]`:
+ * training and inference throughput of the two benchmark CNNs on the active backend (`TFJS_BACKEND`
+ * honoured), one JSON line per model. With `--peer`, the PyTorch peer runs first (Debian's
+ * `/usr/bin/python3`, same models and protocol) and one `ratio` line per model follows, so both sides are
+ * measured back to back under the same machine load.
  *
  * Protocol of `shared/bench/peer_pytorch.py`: random data (2,048 samples for LeNet-5, 512 for
  * VGG-ish), Adam lr 1e-3, batch 64, cross-entropy, one warm-up epoch then one timed epoch
@@ -45,12 +48,13 @@ export async function benchModel(spec: BenchModel, runtime: RuntimeInfo, options
   await model.fit(X, y, fitArgs);
   const trainS = (performance.now() - t) / 1000;
 
-  const warm = tf.tidy(() => model.predict(X.slice(0, inferBatch)) as tf.Tensor);
+  const predictArgs = { batchSize: inferBatch }; // one forward pass per chunk (predict's default is 32)
+  const warm = tf.tidy(() => model.predict(X.slice(0, inferBatch), predictArgs) as tf.Tensor);
   await warm.data();
   warm.dispose();
   t = performance.now();
   for (let i = 0; i < n; i += inferBatch) {
-    const out = tf.tidy(() => model.predict(X.slice(i, Math.min(inferBatch, n - i))) as tf.Tensor);
+    const out = tf.tidy(() => model.predict(X.slice(i, Math.min(inferBatch, n - i)), predictArgs) as tf.Tensor);
     await out.data();
     out.dispose();
   }
@@ -75,9 +79,21 @@ export async function benchModel(spec: BenchModel, runtime: RuntimeInfo, options
   };
 }
 
+function argValue(args: string[], name: string): string | undefined {
+  const i = args.findIndex((a) => a === name || a.startsWith(`${name}=`));
+  return i < 0 ? undefined : args[i].includes("=") ? args[i].slice(name.length + 1) : args[i + 1];
+}
+
+/** Runs the PyTorch peer script and returns its JSON lines (one per model). */
+export async function runPeer(script: string, model: string): Promise<Record<string, unknown>[]> {
+  const out = await new Deno.Command("/usr/bin/python3", { args: [script, "--model", model], stderr: "inherit" })
+    .output();
+  if (!out.success) throw new Error(`El peer ${script} terminó con código ${out.code}.`);
+  return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
+}
+
 function parseModelArg(args: string[]): string[] {
-  const i = args.findIndex((a) => a === "--model" || a.startsWith("--model="));
-  const value = i < 0 ? "both" : args[i].includes("=") ? args[i].split("=")[1] : args[i + 1];
+  const value = argValue(args, "--model") ?? "both";
   if (value === "both") return BENCH_MODELS.map((m) => m.name);
   if (!BENCH_MODELS.some((m) => m.name === value)) {
     throw new Error(`--model="${value}" no es válido: usa lenet5, vggish o both.`);
@@ -87,9 +103,22 @@ function parseModelArg(args: string[]): string[] {
 
 if (import.meta.main) {
   const names = parseModelArg(Deno.args);
+  const peerScript = argValue(Deno.args, "--peer");
+  const peer = peerScript ? await runPeer(peerScript, names.length > 1 ? "both" : names[0]) : [];
+  peer.forEach(emit);
   const runtime = await initRuntime({ quiet: true });
   for (const spec of BENCH_MODELS.filter((m) => names.includes(m.name))) {
-    emit(await benchModel(spec, runtime));
+    const ours = await benchModel(spec, runtime);
+    emit(ours);
+    const p = peer.find((r) => r.model === spec.name);
+    if (p) {
+      emit({
+        ratio: `${runtime.backend} / ${p.peer}`,
+        model: spec.name,
+        train: Math.round(100 * ours.train_samples_per_s / (p.train_samples_per_s as number)) / 100,
+        infer: Math.round(100 * ours.infer_samples_per_s / (p.infer_samples_per_s as number)) / 100,
+      });
+    }
   }
   if (!Deno.args.includes("--no-augment")) { for (const r of await benchAugment(runtime)) emit(r); }
 }

@@ -9,6 +9,8 @@ import { initRuntime } from "./runtime.ts";
 
 export { tf };
 export * from "./runtime.ts";
+export * from "./kernels_wasm.ts";
+export * from "./kernels_adam.ts";
 export * from "./dimensions.ts";
 export * from "./architectures.ts";
 export * from "./tables.ts";
