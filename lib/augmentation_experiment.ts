@@ -5,7 +5,7 @@
  * @module
  */
 import { buildModel, defineArchitecture } from "./architectures.ts";
-import type { RandomAugmentOptions } from "./augment.ts";
+import { randomAugment, type RandomAugmentOptions } from "./augment.ts";
 import { type Dataset, disposeDataset } from "./datasets/dataset.ts";
 import { loadFashionMnist } from "./datasets/fashion_mnist.ts";
 import { disposeModel, type History, lossAndAccuracy, train } from "./train.ts";
@@ -26,6 +26,11 @@ export interface AugmentationExperimentOptions {
   augment?: Omit<RandomAugmentOptions, "seed">;
   /** The CNN, in lecture notation; default `["CONV3-16/p1", "POOL2", "CONV3-32/p1", "POOL2", "FC-64", "FC-10"]`. */
   layers?: string[];
+  /**
+   * Also measure accuracy on a copy of the validation set transformed once with these ranges (fixed seed):
+   * images that vary like real photos (off-centre, tilted), which the un-augmented training set lacks.
+   */
+  variedValidation?: Omit<RandomAugmentOptions, "seed">;
   /** Use these datasets instead of loading Fashion-MNIST subsets (not disposed). */
   data?: { train: Dataset; validation: Dataset };
   /** Live progress of each training (as `train`'s `progress`); default false. */
@@ -49,6 +54,8 @@ export interface AugmentationRun {
   valAcc: number[];
   /** Generalisation gap: training minus validation accuracy, mean over the last 3 epochs. */
   gap: number;
+  /** Accuracy per epoch on the varied validation copy (only with `variedValidation`). */
+  variedValAcc?: number[];
 }
 
 /** What {@link augmentationExperiment} returns. */
@@ -91,6 +98,9 @@ export async function augmentationExperiment(
   const trainDs = options.data?.train ?? await loadFashionMnist({ split: "train", limit: perClass * 10, seed });
   const valDs = options.data?.validation ??
     await loadFashionMnist({ split: "test", limit: valPerClass * 10, seed: seed + 1 });
+  const varied = options.variedValidation
+    ? { ...valDs, images: randomAugment(valDs.images, { ...options.variedValidation, seed: seed + 2 }) }
+    : undefined;
   const [, h, w, c] = trainDs.images.shape;
   const arch = defineArchitecture("CNN pequeña", {
     input: { height: h, width: w, depth: c },
@@ -99,6 +109,7 @@ export async function augmentationExperiment(
   const run = async (name: string, aug: Omit<RandomAugmentOptions, "seed"> | undefined): Promise<AugmentationRun> => {
     const model = buildModel(arch, { seed, classes: trainDs.classNames.length });
     const clean: Array<{ loss: number; acc: number }> = [];
+    const variedAcc: number[] = [];
     try {
       const rawHistory = await train(model, trainDs, {
         epochs: options.epochs ?? 20,
@@ -108,7 +119,12 @@ export async function augmentationExperiment(
         augment: aug,
         progress: options.progress ?? false,
         title: `${name}`,
-        callbacks: { onEpochEnd: async () => void clean.push(await lossAndAccuracy(model, trainDs)) },
+        callbacks: {
+          onEpochEnd: async () => {
+            clean.push(await lossAndAccuracy(model, trainDs));
+            if (varied) variedAcc.push((await lossAndAccuracy(model, varied)).acc);
+          },
+        },
       });
       const history: History = {
         ...rawHistory,
@@ -119,7 +135,7 @@ export async function augmentationExperiment(
       const last = Math.min(3, trainAcc.length);
       let gap = 0;
       for (let i = trainAcc.length - last; i < trainAcc.length; i++) gap += (trainAcc[i] - valAcc[i]) / last;
-      return { name, history, rawHistory, trainAcc, valAcc, gap };
+      return { name, history, rawHistory, trainAcc, valAcc, gap, ...(varied ? { variedValAcc: variedAcc } : {}) };
     } finally {
       disposeModel(model);
     }
@@ -136,5 +152,6 @@ export async function augmentationExperiment(
     };
   } finally {
     if (own) disposeDataset(trainDs, valDs);
+    varied?.images.dispose();
   }
 }
