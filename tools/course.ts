@@ -3,21 +3,26 @@
  * notebooks to `build/notebooks/` and their HTML rendering to `build/html/`, and prints a table of
  * notebook, status and seconds. Exits non-zero if any notebook failed.
  *
- * Usage: `deno task course [--student] [--jobs N] [--no-html]`
+ * Usage: `deno task course [--student] [--jobs N] [--no-html] [--screenshots]`
+ *        (`--screenshots`: open each HTML in headless Chromium, save `build/screenshots/NN.png`, report
+ *        figures drawn and console errors — a failure too)
  *        `deno task nb notebooks/NN_name.ipynb` (same as `--only <path>`: one notebook, errors in full).
  * @module
  */
-import { formatTable, listNotebooks, mapPool, type NotebookResult, runNotebook } from "./notebooks.ts";
+import { basename, join } from "node:path";
+import { formatTable, listNotebooks, mapPool, type NotebookResult, ROOT, runNotebook } from "./notebooks.ts";
+import { renderPage } from "./browser.ts";
 
 interface CourseArgs {
   only: string[];
   student: boolean;
   jobs: number;
   html: boolean;
+  screenshots: boolean;
 }
 
 function parseArgs(args: string[]): CourseArgs {
-  const parsed: CourseArgs = { only: [], student: false, jobs: 1, html: true };
+  const parsed: CourseArgs = { only: [], student: false, jobs: 1, html: true, screenshots: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === "--only") {
@@ -27,6 +32,7 @@ function parseArgs(args: string[]): CourseArgs {
       parsed.only.push(args[++i]);
     } else if (a === "--student") parsed.student = true;
     else if (a === "--no-html") parsed.html = false;
+    else if (a === "--screenshots") parsed.screenshots = true;
     else if (a === "--jobs") {
       const n = Number(args[++i]);
       if (!Number.isInteger(n) || n < 1 || n > 2) {
@@ -35,7 +41,7 @@ function parseArgs(args: string[]): CourseArgs {
       parsed.jobs = n;
     } else if (a.endsWith(".ipynb")) parsed.only.push(a);
     else {throw new Error(
-        `Argumento desconocido: ${a}. Uso: course.ts [--only cuaderno.ipynb] [--student] [--jobs 1|2]`,
+        `Argumento desconocido: ${a}. Uso: course.ts [--only cuaderno.ipynb] [--student] [--jobs 1|2] [--no-html] [--screenshots]`,
       );}
   }
   return parsed;
@@ -53,6 +59,18 @@ if (import.meta.main) {
     const r = await runNotebook(nb, { htmlDir: args.html ? undefined : false });
     const note = r.error && r.status === "ok" ? ` (se detuvo donde se esperaba: ${r.error.evalue.split("\n")[0]})` : "";
     console.error(`${r.status === "ok" ? "✔" : "✘"} ${r.notebook} · ${r.seconds.toFixed(1)} s${note}`);
+    if (args.screenshots && r.html) {
+      const shot = join(ROOT, "build", "screenshots", basename(r.html, ".html") + ".png");
+      await Deno.mkdir(join(ROOT, "build", "screenshots"), { recursive: true });
+      const page = await renderPage(r.html, { screenshot: shot });
+      console.error(
+        `  navegador: ${page.drawnPlots}/${page.plots} figuras dibujadas, ${page.errors.length} errores · ${shot}`,
+      );
+      if (page.errors.length || page.drawnPlots < page.plots) {
+        r.status = "html-error";
+        r.message = page.errors.join("\n") || "figuras sin dibujar";
+      }
+    }
     if (r.status !== "ok") console.error(r.message + "\n");
     return r;
   });
