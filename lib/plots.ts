@@ -103,7 +103,18 @@ export function figureBundle(fig: Figure, options: FigureHtmlOptions = {}): Reco
 
 /** Makes a plain `{data, layout}` object display itself as a figure when it is a cell's last expression. */
 export function figure(data: Trace[], layout: Record<string, unknown> = {}): Figure {
-  const fig: Figure = { data, layout: { width: 700, height: 420, margin: { l: 60, r: 20, t: 50, b: 50 }, ...layout } };
+  // Titles left-aligned: the mode bar (zoom, download…) sits at the top right.
+  const title = layout.title as Record<string, unknown> | undefined;
+  const fig: Figure = {
+    data,
+    layout: {
+      width: 700,
+      height: 420,
+      margin: { l: 60, r: 20, t: 50, b: 50 },
+      ...layout,
+      ...(title ? { title: { x: 0.01, xanchor: "left", ...title } } : {}),
+    },
+  };
   Object.defineProperty(fig, Symbol.for("Jupyter.display"), { enumerable: false, value: () => figureBundle(fig) });
   return fig;
 }
@@ -188,9 +199,9 @@ export function trainingCurves(
   });
   const layout: Record<string, unknown> = {
     title: { text: options.title ?? "Curvas de entrenamiento" },
-    width: panels.length === 2 ? 900 : 600,
+    width: (panels.length === 2 ? 900 : 600) + (runs.length > 1 ? 200 : 80),
     height: 380,
-    legend: { orientation: "h", y: -0.2 },
+    margin: { l: 60, r: 20, t: 50, b: 50 },
   };
   panels.forEach(([, label], p) => {
     const axis = p === 0 ? "" : String(p + 1);

@@ -242,6 +242,19 @@ export function epochPermutation(n: number, seed: number, epoch: number): Int32A
   return shuffleInPlace(idx, seededRandom(seed * 1000003 + epoch * 7919 + 1));
 }
 
+/** The Dropout layers of a model (nested models included), whose `seed` field tfjs reads at call time. */
+function dropoutLayers(model: tf.LayersModel): Array<{ seed?: number }> {
+  const out: Array<{ seed?: number }> = [];
+  const visit = (m: tf.LayersModel) => {
+    for (const l of m.layers) {
+      if (l instanceof tf.LayersModel) visit(l);
+      else if (/Dropout$/.test(l.getClassName())) out.push(l as unknown as { seed?: number });
+    }
+  };
+  visit(model);
+  return out;
+}
+
 /** Which trainable variables each optimizer was last used with (its state is kept per variable position). */
 const optimizerVars = new WeakMap<tf.Optimizer, string>();
 
@@ -425,6 +438,10 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
     : options.augment
     ? (x, s) => randomAugment(x, { ...(options.augment as Omit<RandomAugmentOptions, "seed">), seed: s })
     : undefined;
+  // Dropout masks: tfjs draws the same mask on every call when a Dropout layer has a fixed seed (and an
+  // unseeded one is not reproducible), so each batch gets its own seed, derived from `seed`.
+  const dropouts = dropoutLayers(model);
+  const dropoutSeeds = dropouts.map((l) => l.seed);
   const vars = () => model.trainableWeights.map((w) => w.read() as tf.Variable);
   model.stopTraining = false;
   try {
@@ -447,6 +464,7 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
           if (aug !== xb) xb.dispose();
           xb = aug;
         }
+        dropouts.forEach((l, i) => l.seed = (seed * 1000003 + epoch * 100003 + b * 101 + i) >>> 0);
         let correct: tf.Scalar | undefined;
         const { value, grads } = tf.variableGrads(() => {
           const p = model.apply(xb, { training: true }) as tf.Tensor2D;
@@ -542,6 +560,7 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
       model.setWeights(esState.weights);
     }
   } finally {
+    dropouts.forEach((l, i) => l.seed = dropoutSeeds[i]);
     tf.dispose(esState.weights);
     tf.dispose(owned);
   }

@@ -75,7 +75,7 @@ export function smallVgg(options: SmallVggOptions = {}): tf.LayersModel {
   layers.push(
     tf.layers.dense({ name: "fc1", units: options.hidden ?? 64, activation: "relu", kernelInitializer: init() }),
   );
-  layers.push(tf.layers.dropout({ name: "dropout", rate: options.dropout ?? 0.5, seed: seed++ }));
+  layers.push(tf.layers.dropout({ name: "dropout", rate: options.dropout ?? 0.5 })); // masks seeded by train()
   layers.push(
     tf.layers.dense({ name: "predictions", units: classes, activation: "softmax", kernelInitializer: init() }),
   );
@@ -205,7 +205,7 @@ export interface HeadOptions {
   hidden?: number;
   /** Dropout before the last layer; default 0.5. */
   dropout?: number;
-  /** Seed of the initialisers and dropout. */
+  /** Seed of the initialisers (dropout masks are seeded per batch by `train`). */
   seed?: number;
 }
 
@@ -227,7 +227,7 @@ export function addHead(base: tf.LayersModel, options: HeadOptions): tf.LayersMo
     }).apply(x) as tf.SymbolicTensor;
   }
   if ((options.dropout ?? 0.5) > 0) {
-    x = tf.layers.dropout({ name: "head_dropout", rate: options.dropout ?? 0.5, seed: seed + 1 }).apply(
+    x = tf.layers.dropout({ name: "head_dropout", rate: options.dropout ?? 0.5 }).apply(
       x,
     ) as tf.SymbolicTensor;
   }

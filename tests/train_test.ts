@@ -244,3 +244,37 @@ Deno.test("train checks its arguments with messages naming the field", async () 
   disposeModel(m);
   tf.dispose([data.images, data.labels]);
 });
+
+Deno.test("dropout gets a new, reproducible mask every batch (tfjs repeats the mask of a fixed seed)", async () => {
+  const data = toyData(64);
+  const make = () =>
+    tf.sequential({
+      layers: [
+        tf.layers.flatten({ inputShape: [8, 8, 1] }),
+        tf.layers.dropout({ rate: 0.5, seed: 5 }),
+        tf.layers.dense({
+          units: 2,
+          activation: "softmax",
+          kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+        }),
+      ],
+    });
+  const seen: number[] = [];
+  const run = async () => {
+    const m = make();
+    const drop = m.layers[1] as unknown as { seed?: number };
+    const h = await train(m, data, {
+      ...quiet,
+      epochs: 2,
+      batchSize: 16,
+      callbacks: { onBatchEnd: () => void seen.push(drop.seed!) },
+    });
+    assert.equal(drop.seed, 5, "the layer's own seed is restored");
+    disposeModel(m);
+    return h.epochs.map((e) => e.loss);
+  };
+  const a = await run();
+  assert.equal(new Set(seen).size, 8, "one seed per batch");
+  assert.deepEqual(await run(), a);
+  tf.dispose([data.images, data.labels]);
+});
