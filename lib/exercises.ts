@@ -4,7 +4,7 @@
  * Every `check…` function throws an {@link ExerciseError} (so "Run all" stops at the first wrong answer)
  * whose Spanish message says what is wrong and gives a hint, never the expected value; an unanswered
  * placeholder (`undefined`) gets a message that starts with {@link UNANSWERED_PREFIX}. A correct answer
- * prints a short confirmation and returns `true`.
+ * prints a short confirmation.
  *
  * {@link exercise} gives the notebook's fixed exercises (the lecture's examples and new ones, graded in
  * difficulty); {@link generateExercises} (alias {@link ejercicios}) gives fresh variants from a seed, checked
@@ -144,9 +144,14 @@ export class Exercise implements ExerciseData {
     return `**Ejercicio ${this.id} · ${this.title}**${this.source ? ` _(${this.source})_` : ""}\n\n${this.statement}`;
   }
 
-  /** Rich display in the Deno Jupyter kernel. */
+  /** What a notebook cell shows: the statement (the notebook's heading already names the exercise). */
+  mimeBundle(): Record<string, string> {
+    return { "text/markdown": `${this.source ? `_(${this.source})_ ` : ""}${this.statement}` };
+  }
+
+  /** Rich display in the Deno Jupyter kernel (see {@link Exercise.mimeBundle}). */
   [Symbol.for("Jupyter.display")](): Record<string, string> {
-    return { "text/markdown": this.markdown };
+    return this.mimeBundle();
   }
 }
 
@@ -183,9 +188,8 @@ function unanswered(ex: Exercise, example: string): never {
   );
 }
 
-function ok(ex: Exercise, what: string): true {
+function ok(ex: Exercise, what: string): void {
   console.log(`✔ Ejercicio ${ex.id} correcto: ${what}.`);
-  return true;
 }
 
 function expectKind(ex: Exercise, kinds: ExerciseKind[], fn: string): void {
@@ -257,7 +261,7 @@ function sideReason(side: "ancho" | "alto", n: number, l: LayerSpec, got: number
   return `aplica ${formula} con N = ${n}, el ${side} de la entrada.`;
 }
 
-function checkOutputCommon(ex: Exercise, answer: unknown, fn: string): true {
+function checkOutputCommon(ex: Exercise, answer: unknown, fn: string): void {
   expectKind(ex, ["output"], fn);
   if (answer === undefined) unanswered(ex, "{ width: …, height: …, depth: … }");
   const got = readVolume(ex, answer);
@@ -294,12 +298,12 @@ function checkOutputCommon(ex: Exercise, answer: unknown, fn: string): true {
  * Checks the output volume of a convolution exercise. Answer: `{ width, height, depth }` or `"WxHxD"`.
  * Throws an {@link ExerciseError} with a hint when it is wrong or missing.
  */
-export function checkConvOutput(ex: Exercise, answer: Volume | string | undefined): true {
+export function checkConvOutput(ex: Exercise, answer: Volume | string | undefined): void {
   return checkOutputCommon(ex, answer, "checkConvOutput");
 }
 
 /** Checks the output volume of a pooling exercise (same rules as {@link checkConvOutput}). */
-export function checkPoolOutput(ex: Exercise, answer: Volume | string | undefined): true {
+export function checkPoolOutput(ex: Exercise, answer: Volume | string | undefined): void {
   return checkOutputCommon(ex, answer, "checkPoolOutput");
 }
 
@@ -314,7 +318,7 @@ function readNumber(ex: Exercise, answer: unknown, what: string): number {
  * Checks a parameter count: a CONV layer's (F·F·D1)·K + K, a pooling layer's 0, or a dense layer's
  * inputs·units + units (or its weights only, when the exercise asks for "pesos").
  */
-export function checkParams(ex: Exercise, answer: number | undefined): true {
+export function checkParams(ex: Exercise, answer: number | undefined): void {
   expectKind(ex, ["params"], "checkParams");
   if (answer === undefined) unanswered(ex, "un número, p. ej. 123");
   const got = readNumber(ex, answer, "la respuesta");
@@ -357,7 +361,7 @@ export function checkParams(ex: Exercise, answer: number | undefined): true {
 }
 
 /** Checks a "does the filter fit?" answer (`true`/`false`). */
-export function checkFits(ex: Exercise, answer: boolean | undefined): true {
+export function checkFits(ex: Exercise, answer: boolean | undefined): void {
   expectKind(ex, ["fits"], "checkFits");
   if (answer === undefined) unanswered(ex, "true o false");
   if (typeof answer !== "boolean") {
@@ -380,7 +384,7 @@ export function checkFits(ex: Exercise, answer: boolean | undefined): true {
 }
 
 /** Checks the padding P that keeps the spatial size (stride 1: (N − F + 2P) + 1 = N). */
-export function checkPadding(ex: Exercise, answer: number | undefined): true {
+export function checkPadding(ex: Exercise, answer: number | undefined): void {
   expectKind(ex, ["padding"], "checkPadding");
   if (answer === undefined) unanswered(ex, "un número entero de filas/columnas de ceros");
   const got = readNumber(ex, answer, "el padding");
@@ -410,7 +414,7 @@ export interface NetworkRowAnswer {
 }
 
 /** Checks a whole small network's table, layer by layer (the input row is not included). */
-export function checkNetwork(ex: Exercise, answer: NetworkRowAnswer[] | undefined): true {
+export function checkNetwork(ex: Exercise, answer: NetworkRowAnswer[] | undefined): void {
   expectKind(ex, ["network"], "checkNetwork");
   if (answer === undefined) {
     unanswered(ex, "una lista [{ output: { width, height, depth }, params }, …], una fila por capa");
@@ -457,7 +461,7 @@ export function checkNetwork(ex: Exercise, answer: NetworkRowAnswer[] | undefine
 }
 
 /** Checks the total parameter count of a small network. */
-export function checkTotalParams(ex: Exercise, answer: number | undefined): true {
+export function checkTotalParams(ex: Exercise, answer: number | undefined): void {
   expectKind(ex, ["total"], "checkTotalParams");
   if (answer === undefined) unanswered(ex, "un número");
   const got = readNumber(ex, answer, "la respuesta");
