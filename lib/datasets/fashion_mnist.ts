@@ -37,7 +37,7 @@ export const FASHION_MNIST_URL = "https://raw.githubusercontent.com/zalandoresea
 export const FASHION_MNIST_SYSTEM_DIR = "/usr/share/datasets/fashion-mnist";
 
 /** The project's data cache for Fashion-MNIST (`data/cache/fashion-mnist`, git-ignored). */
-export const FASHION_MNIST_CACHE_DIR = resolve(
+export const FASHION_MNIST_CACHE_DIR: string = resolve(
   import.meta.dirname ?? ".",
   "..",
   "..",

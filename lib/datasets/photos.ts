@@ -16,7 +16,7 @@ export const SAMPLE_IMAGES = ["astronaut", "chelsea", "coffee", "rocket", "brick
 export type SampleImageName = typeof SAMPLE_IMAGES[number];
 
 /** Folder of the sample photos. */
-export const PHOTOS_DIR = resolve(import.meta.dirname ?? ".", "..", "..", "data", "photos");
+export const PHOTOS_DIR: string = resolve(import.meta.dirname ?? ".", "..", "..", "data", "photos");
 
 /** A sample photo, as a tensor and as displayable PNG bytes. */
 export interface SampleImage {
