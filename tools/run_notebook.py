@@ -17,11 +17,14 @@ At most --slots runners execute at the same time on one machine (file locks in -
 
 import argparse
 import asyncio
+import ctypes
 import fcntl
 import json
 import os
 import re
+import signal
 import sys
+import threading
 import time
 
 import nbformat
@@ -60,8 +63,11 @@ class LateOutputClient(NotebookClient):
         assert self.kc is not None
         self.cells_by_msg[parent_msg_id] = (cell, cell_index)
         done = False
+        give_up = None  # stop draining 5 s after the cell completed, even if output keeps coming
         while True:
             if done:
+                if time.monotonic() > give_up:
+                    return
                 try:
                     msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=self.drain))
                 except Exception:  # queue.Empty: quiet for `drain` seconds
@@ -77,8 +83,34 @@ class LateOutputClient(NotebookClient):
                         self.late_outputs += 1
                 except CellExecutionComplete:
                     done = True
+                    give_up = time.monotonic() + 5.0
             else:
                 self._route_stray(msg)
+
+
+def kernel_dies_with_runner():
+    """Popen preexec_fn: the kernel gets SIGKILL when this runner exits, even if the runner is killed."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass  # not Linux: the runner's own cleanup shuts the kernel down
+
+
+def exit_with_parent():
+    """Stops this runner (and so its kernel) when whoever started it goes away or sends SIGTERM/SIGHUP."""
+    def stop(signum, _frame):
+        raise SystemExit(128 + signum)  # unwinds through nbclient, which shuts the kernel down
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop)
+    parent = os.getppid()
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(1)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, daemon=True).start()
 
 
 def source_excerpt(source, max_lines=8):
@@ -142,6 +174,7 @@ def main():
     ap.add_argument("--slot-dir", default=None)
     args = ap.parse_args()
 
+    exit_with_parent()
     os.environ["NO_COLOR"] = "1"
     if not os.environ.get("XDG_RUNTIME_DIR"):  # silences a Vulkan/WSI warning of the kernel
         runtime_dir = f"/tmp/runtime-{os.getuid()}"
@@ -173,7 +206,7 @@ def main():
 
     client.on_cell_start = on_cell_start
     try:
-        client.execute()
+        client.execute(preexec_fn=kernel_dies_with_runner)
     except CellExecutionError as e:
         error = {"ename": e.ename, "evalue": ANSI.sub("", str(e.evalue)), "traceback": ANSI.sub("", str(e))}
     except (DeadKernelError, TimeoutError, RuntimeError) as e:
