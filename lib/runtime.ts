@@ -15,6 +15,7 @@ import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
 import { registerWasmKernels } from "./kernels_wasm.ts";
 import { registerWasmAdam } from "./kernels_adam.ts";
+import { wasmThreadsCount, withWasmThreads } from "./kernels_wasm_threads.ts";
 
 /** Names accepted by `TFJS_BACKEND` and `initRuntime({ backend })`. */
 export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
@@ -39,10 +40,16 @@ export interface RuntimeOptions {
   backend?: BackendName;
   /** Do not print the one-line summary. */
   quiet?: boolean;
+  /**
+   * Threads for the wasm backend (1–8); defaults to `TFJS_THREADS` from the environment, then 1.
+   * Only the first initialisation of the wasm backend in a process uses it.
+   */
+  threads?: number;
 }
 
 const BACKENDS: BackendName[] = ["tensorflow", "webgpu", "wasm", "cpu"];
 let current: RuntimeInfo | undefined;
+let threadsRequested: number | undefined;
 let initialising: Promise<RuntimeInfo> | undefined;
 /** Hooks run after a backend is set (e.g. registering extra kernels for it). */
 const setupHooks: Array<(backend: BackendName) => void | Promise<void>> = [];
@@ -184,14 +191,14 @@ async function activate(name: BackendName): Promise<RuntimeInfo> {
     registerWasmKernels(); // idempotent: conv gradients the wasm backend lacks (see kernels_wasm.ts)
     registerWasmAdam(); // idempotent: one fused kernel per variable for Adam (see kernels_adam.ts)
     setWasmPaths(wasmDir());
-    if (!(await tf.setBackend("wasm"))) {
+    if (!(await initWasm())) {
       throw new Error("No se pudo inicializar el backend 'wasm' (¿falta --allow-read para leer sus ficheros .wasm?).");
     }
     await tf.ready();
     return {
       backend: name,
       device: cpuModel() + " (WebAssembly SIMD)",
-      threads: 1,
+      threads: wasmThreadsCount(),
       gpu: false,
       tfVersion: tf.version.tfjs,
     };
@@ -199,6 +206,39 @@ async function activate(name: BackendName): Promise<RuntimeInfo> {
   if (!(await tf.setBackend("cpu"))) throw new Error("No se pudo inicializar el backend 'cpu'.");
   await tf.ready();
   return { backend: "cpu", device: cpuModel() + " (JavaScript)", threads: 1, gpu: false, tfVersion: tf.version.tfjs };
+}
+
+function wasmThreads(): number {
+  let threads = threadsRequested;
+  if (threads === undefined) {
+    let env: string | undefined;
+    try {
+      env = Deno.env.get("TFJS_THREADS")?.trim();
+    } catch { /* no --allow-env */ }
+    // One thread unless asked: on a machine shared with other busy processes the pool's threads wait for
+    // each other and training got slower (measured here: LeNet-5 ×0.5, VGG-ish ×1.0 with 2 threads).
+    threads = env ? Number(env) : 1;
+    if (env && (!Number.isInteger(threads) || threads < 1)) {
+      throw new Error(`TFJS_THREADS="${env}" no es válido: usa un entero ≥ 1 (o no la definas).`);
+    }
+  }
+  return Math.min(8, Math.max(1, threads));
+}
+
+/**
+ * Sets the wasm backend active, initialising it the first time: multithreaded when more than one
+ * thread is asked for (see kernels_wasm_threads.ts), single-threaded if that fails.
+ */
+async function initWasm(): Promise<boolean> {
+  if (tf.findBackend("wasm")) return await tf.setBackend("wasm");
+  const threads = wasmThreads();
+  if (threads > 1) {
+    try {
+      if (await withWasmThreads(threads, () => tf.setBackend("wasm"))) return true;
+    } catch { /* fall back to the single-threaded build */ }
+    tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
+  }
+  return await tf.setBackend("wasm");
 }
 
 async function choose(requested?: BackendName): Promise<RuntimeInfo> {
@@ -230,6 +270,12 @@ export function initRuntime(options: RuntimeOptions = {}): Promise<RuntimeInfo> 
   initialising ??= (async () => {
     tf.env().set("PROD", true);
     const requested = options.backend ?? envBackend();
+    if (options.threads !== undefined) {
+      if (!Number.isInteger(options.threads) || options.threads < 1) {
+        throw new Error(`initRuntime: threads debe ser un entero ≥ 1, se recibió ${options.threads}.`);
+      }
+      threadsRequested = options.threads;
+    }
     const info = await choose(requested);
     for (const hook of setupHooks) await hook(info.backend);
     current = info;
