@@ -1,40 +1,28 @@
 /**
  * Executes every notebook through the real Deno Jupyter kernel (`tools/notebooks.ts`, as `deno task course`
  * does): instructor notebooks must run end to end; student versions must stop at their first exercise
- * check with the friendly "todavía sin responder" message. At most two notebooks run at a time.
+ * check with the friendly "todavía sin responder" message. Two notebooks run at a time: each test starts
+ * the next notebook before awaiting its own.
  */
 import assert from "node:assert/strict";
-import {
-  isStudentNotebook,
-  listNotebooks,
-  mapPool,
-  type NotebookResult,
-  runNotebook,
-  UNANSWERED,
-} from "../tools/notebooks.ts";
+import { isStudentNotebook, listNotebooks, type NotebookResult, runNotebook, UNANSWERED } from "../tools/notebooks.ts";
 
 const notebooks = listNotebooks({ student: true });
-const JOBS = 2;
+const started = new Map<string, Promise<NotebookResult>>();
 
-let results: Map<string, Promise<NotebookResult>> | undefined;
-
-/** Starts every notebook once (two at a time) on first use; each test awaits its own. */
-function resultOf(path: string): Promise<NotebookResult> {
-  if (!results) {
-    const resolvers = new Map<string, (r: NotebookResult | PromiseLike<NotebookResult>) => void>();
-    results = new Map(notebooks.map((p) => [p, new Promise<NotebookResult>((res) => resolvers.set(p, res))]));
-    mapPool(notebooks, JOBS, async (p) => {
-      try {
-        resolvers.get(p)!(await runNotebook(p));
-      } catch (e) {
-        resolvers.get(p)!(Promise.reject(e));
-      }
-    });
-  }
-  return results.get(path)!;
+/** Starts a notebook once; at most two run at a time (the runner's machine-wide slots also enforce it). */
+function start(path: string): Promise<NotebookResult> {
+  if (!started.has(path)) started.set(path, runNotebook(path));
+  return started.get(path)!;
 }
 
-for (const path of notebooks) {
+/** A test's notebook, plus the next one started in the background so two run at a time. */
+function resultOf(index: number): Promise<NotebookResult> {
+  if (index + 1 < notebooks.length) start(notebooks[index + 1]).catch(() => {});
+  return start(notebooks[index]);
+}
+
+for (const [index, path] of notebooks.entries()) {
   const name = path.slice(path.lastIndexOf("notebooks/"));
   const student = isStudentNotebook(path);
   Deno.test({
@@ -42,7 +30,7 @@ for (const path of notebooks) {
     sanitizeOps: false,
     sanitizeResources: false,
     fn: async () => {
-      const r = await resultOf(path);
+      const r = await resultOf(index);
       assert.equal(r.status, "ok", `${name} falló:\n${r.message}`);
       if (student) {
         assert.ok(r.error, `${name}: la versión del alumno terminó sin pararse en ningún ejercicio`);
