@@ -259,7 +259,7 @@ export function paramsPerLayer(rows: ParamsRow[], options: ParamsPerLayerOptions
     width: Math.max(600, 40 * kept.length + 150),
     height: 450,
     yaxis: { type: (options.log ?? true) ? "log" : "linear", title: { text: "parámetros" } },
-    xaxis: { tickangle: -45 },
+    xaxis: { tickangle: -45, automargin: true },
     margin: { l: 70, r: 20, t: 50, b: 120 },
   });
 }
@@ -627,7 +627,8 @@ export function barChart(labels: string[], values: number[], options: BarChartOp
     marker: { color: labels.map((_, i) => PALETTE[i % PALETTE.length]) },
   }], {
     title: { text: options.title ?? "" },
-    yaxis: { title: { text: options.yTitle ?? "" }, type: options.log ? "log" : "linear" },
+    xaxis: { automargin: true },
+    yaxis: { title: { text: options.yTitle ?? "" }, type: options.log ? "log" : "linear", automargin: true },
     width: Math.max(450, 110 * labels.length + 150),
     height: 400,
   });

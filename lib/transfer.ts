@@ -246,6 +246,8 @@ export interface TransferExperimentOptions {
   pretrained?: string;
   /** Layer where the base is cut; default `block3_pool`. */
   cutLayer?: string;
+  /** Units of the new head's hidden FC layer (0 = only the softmax layer); default 64. */
+  headHidden?: number;
   /** Name prefix of the layers unfrozen for fine-tuning (the top block of the base); default `block3`. */
   fineTuneBlock?: string;
   /** Epochs of the frozen-base phase; default 12. */
@@ -363,7 +365,7 @@ export async function transferExperiment(
     const full = await loadPretrained(pretrained);
     const base = cutAt(full, cutLayer);
     freeze(base);
-    const model = addHead(base, { classes, seed });
+    const model = addHead(base, { classes, seed, hidden: options.headHidden });
     const history = await train(model, data.train, {
       ...common,
       epochs,
