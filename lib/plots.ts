@@ -7,7 +7,8 @@
  * `plotly.js-dist-min` and is embedded once per kernel session — the first figure's HTML carries it, later
  * figures only a `<div>` and a `Plotly.newPlot` call that waits for it.
  *
- * Builders: {@link trainingCurves}, {@link paramsPerLayer}, {@link confusionMatrixFigure}, {@link imageGridFigure},
+ * Builders: {@link trainingCurves}, {@link paramsPerLayer}, {@link confusionMatrixFigure}, {@link wrongExamplesFigure},
+ * {@link imageGridFigure},
  * {@link filtersFigure}, {@link activationMapsFigure}, {@link augmentationPreview}, {@link barChart}.
  * @module
  */
@@ -313,6 +314,26 @@ export function confusionMatrixFigure(matrixOrEval: number[][] | Evaluation, opt
     yaxis: { title: { text: "real" }, autorange: "reversed" },
     annotations,
     margin: { l: 110, r: 20, t: 50, b: 110 },
+  });
+}
+
+/**
+ * The most confidently wrong examples of an evaluation (`evaluate(…, { topWrong })`), each titled
+ * `real → predicha (confianza)`.
+ */
+export function wrongExamplesFigure(
+  ev: Evaluation,
+  options: { cols?: number; cell?: number; title?: string } = {},
+): Figure {
+  if (!ev || !Array.isArray(ev.wrong)) throw new Error("wrongExamplesFigure espera el resultado de evaluate().");
+  if (ev.wrong.length === 0) throw new Error("No hay ejemplos mal clasificados que mostrar (o topWrong era 0).");
+  return imageGridFigureFromArrays(ev.wrong.map((w) => w.image), {
+    titles: ev.wrong.map((w) =>
+      `${ev.classNames[w.trueLabel]} → ${ev.classNames[w.predLabel]} (${Math.round(100 * w.confidence)} %)`
+    ),
+    cols: options.cols ?? Math.min(6, ev.wrong.length),
+    cell: options.cell ?? 120,
+    title: options.title ?? "Errores más seguros: real → predicha (confianza)",
   });
 }
 

@@ -12,6 +12,7 @@ import {
   plotlyJs,
   resetPlotlyEmbedding,
   trainingCurves,
+  wrongExamplesFigure,
 } from "../lib/plots.ts";
 import type { History } from "../lib/train.ts";
 import { disposeModel } from "../lib/train.ts";
@@ -93,6 +94,22 @@ Deno.test("confusionMatrixFigure: heatmap of counts or row-normalised recall", (
   const norm = confusionMatrixFigure(m, { normalize: true });
   assert.deepEqual(norm.data[0].z, [[0.8, 0.2], [0.1, 0.9]]);
   assert.throws(() => confusionMatrixFigure([[1, 2]]), /matriz cuadrada/);
+});
+
+Deno.test("wrongExamplesFigure titles each image with true → predicted class and confidence", () => {
+  const ev = {
+    accuracy: 0.5,
+    loss: 1,
+    count: 2,
+    classNames: ["gato", "perro"],
+    confusion: [[1, 1], [0, 0]],
+    perClass: [],
+    wrong: [{ index: 1, trueLabel: 0, predLabel: 1, confidence: 0.934, image: [[[0], [1]], [[1], [0]]] }],
+  };
+  const fig = wrongExamplesFigure(ev);
+  assert.equal(fig.data.length, 1);
+  assert.equal((fig.layout.annotations as { text: string }[])[0].text, "gato → perro (93 %)");
+  assert.throws(() => wrongExamplesFigure({ ...ev, wrong: [] }), /No hay ejemplos mal clasificados/);
 });
 
 Deno.test("imageGridFigure: one image trace per image, pixels mapped to 0–255 grey", async () => {
