@@ -81,13 +81,15 @@ function hexToRgb(color: string, field: string): [number, number, number] {
   return [(v >> 16) & 255, (v >> 8) & 255, v & 255];
 }
 
-/** Adds a caption band under a PNG (or returns it unchanged without caption). */
+/** Adds a caption band under a PNG, the font shrunk to fit its width (unchanged without caption). */
 async function withCaption(png: Uint8Array, caption: string | undefined, fontSize: number): Promise<Uint8Array> {
   if (!caption) return png;
   const meta = await sharp(png).metadata();
-  const width = meta.width ?? 0, band = Math.round(fontSize * 1.9);
+  const width = meta.width ?? 0;
+  const size = Math.max(8, Math.min(fontSize, Math.floor(width / (0.58 * caption.length)))); // fit the width
+  const band = Math.round(size * 1.9);
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${band}">` +
-    `<text x="${width / 2}" y="${Math.round(band * 0.68)}" font-size="${fontSize}" ` +
+    `<text x="${width / 2}" y="${Math.round(band * 0.68)}" font-size="${size}" ` +
     `font-family="DejaVu Sans, Arial, sans-serif" fill="#333" text-anchor="middle" font-style="italic">` +
     `${escapeXml(caption)}</text></svg>`;
   const buf = await sharp(png).extend({ bottom: band, background: "#ffffff" })
