@@ -19,7 +19,8 @@
  * `Slice` and `GatherV2` copy the whole input tensor out of the wasm heap on every call (batching a data
  * set), `BatchMatMul`/`_FusedMatMul` fall back to a naive loop whenever an operand is transposed (every
  * dense layer's gradient), and `MaxPoolGrad` is a naive loop; the replacements work on views of the
- * wasm heap or transpose explicitly before XNNPACK's matrix multiply.
+ * wasm heap or transpose explicitly before XNNPACK's matrix multiply; `Sum` over the leading axes (every
+ * bias gradient) transposed the whole tensor first and now adds rows in one pass.
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
@@ -39,6 +40,7 @@ export const WASM_FAST_KERNELS = [
   "_FusedMatMul",
   "Slice",
   "GatherV2",
+  "Sum",
 ] as const;
 
 /** One of {@link WASM_FAST_KERNELS}. */
@@ -459,6 +461,31 @@ function gatherV2(args: KernelArgs): Info {
   return out;
 }
 
+/**
+ * `Sum` over leading axes (e.g. `[N, H, W, C]` → `[C]`, every bias gradient) as one pass over rows,
+ * accumulating in float64; other reductions use the stock kernel.
+ */
+function sum(args: KernelArgs): Info {
+  const { x } = args.inputs as { x: Info };
+  const attrs = args.attrs ?? {};
+  const axes = tf.util.parseAxisParam(attrs.axis as number | number[], x.shape).sort((a, b) => a - b);
+  const leading = axes.every((a, i) => a === i);
+  if (x.dtype !== "float32" || !leading || axes.length === 0) return callStock("Sum", args);
+  const backend = args.backend as WasmBackend;
+  const kept = x.shape.slice(axes.length);
+  const outShape = attrs.keepDims ? x.shape.map((d, i) => (i < axes.length ? 1 : d)) : kept;
+  const cols = kept.reduce((p, v) => p * v, 1);
+  const out = backend.makeOutput(outShape, "float32");
+  const dst = backend.typedArrayFromHeap(out) as Float32Array;
+  const src = backend.typedArrayFromHeap(x) as Float32Array;
+  const acc = new Float64Array(cols);
+  for (let o = 0; o < src.length; o += cols) {
+    for (let c = 0; c < cols; c++) acc[c] += src[o + c];
+  }
+  dst.set(acc);
+  return out;
+}
+
 /** The kernel functions this module registers, by kernel name (exported so tests can check what is active). */
 export const wasmKernelFuncs: Readonly<Record<WasmFastKernelName, tf.KernelFunc>> = {
   Conv2DBackpropFilter: conv2DBackpropFilter as unknown as tf.KernelFunc,
@@ -470,6 +497,7 @@ export const wasmKernelFuncs: Readonly<Record<WasmFastKernelName, tf.KernelFunc>
   _FusedMatMul: matMulVia("_FusedMatMul") as unknown as tf.KernelFunc,
   Slice: slice as unknown as tf.KernelFunc,
   GatherV2: gatherV2 as unknown as tf.KernelFunc,
+  Sum: sum as unknown as tf.KernelFunc,
 };
 
 /**

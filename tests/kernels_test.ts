@@ -185,6 +185,20 @@ const SLICE_GATHER_CASES: Array<[string, () => tf.Tensor]> = [
   ["gather 2D indices", () => tf.gather(rand([5, 3], 24), tf.tensor2d([[1, 4], [0, 0]], [2, 2], "int32"), 0)],
 ];
 
+/** Reductions: leading axes (bias gradients) take the fast path, the others the stock kernel. */
+const SUM_CASES: Array<[string, () => tf.Tensor]> = [
+  ["sum [N,H,W,C] over N,H,W (bias gradient)", () => rand([4, 6, 5, 3], 25).sum([0, 1, 2])],
+  ["sum leading axes keepDims", () => rand([3, 4, 5], 26).sum([1, 0], true)],
+  ["sum all axes", () => rand([3, 4, 5], 27).sum()],
+  ["sum batch axis of a matrix", () => rand([7, 4], 28).sum(0)],
+  ["sum inner axis (stock path)", () => rand([4, 6], 29).sum(1)],
+  ["sum middle axis (stock path)", () => rand([3, 4, 5], 30).sum(1)],
+  ["conv bias gradient", () => {
+    const x = rand([2, 6, 6, 2], 31) as tf.Tensor4D, f = rand([3, 3, 2, 4], 32) as tf.Tensor4D, b = rand([4], 33);
+    return tf.grad((bias: tf.Tensor) => tf.relu(tf.conv2d(x, f, 1, "same").add(bias)).sum())(b);
+  }],
+];
+
 /** LeNet-5 as in the bench (61,706 parameters). */
 function lenet5(): tf.Sequential {
   return tf.sequential({
@@ -279,6 +293,14 @@ for (const backend of BACKENDS) {
   });
 
   Deno.test({
+    name: `${backend}: sums (bias gradients and other reductions) match cpu`,
+    ...opts,
+    fn: async () => {
+      for (const [label, f] of SUM_CASES) await compare(backend, label, f);
+    },
+  });
+
+  Deno.test({
     name: `${backend}: one LeNet-5 SGD step gives the same weight updates as cpu`,
     ...opts,
     fn: async () => {
@@ -317,6 +339,7 @@ Deno.test({
       poolGrad(POOL_CASES[2], 0)();
       for (const [, f] of matMulCases()) f();
       for (const [, f] of SLICE_GATHER_CASES) f();
+      for (const [, f] of SUM_CASES) f();
     };
     tf.tidy(run);
     const before = tf.memory().numTensors;
