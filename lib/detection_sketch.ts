@@ -132,9 +132,10 @@ export async function drawBoxes(
     const text = escapeXml(b.score === undefined ? b.label : `${b.label} ${(100 * b.score).toFixed(0)} %`);
     const tw = Math.ceil(text.length * fs * 0.62) + 8;
     const ty = b.y >= fs + 6 ? b.y - fs - 6 : b.y; // label above the box, or inside when at the top edge
+    const tx = Math.max(0, Math.min(b.x, w - tw)); // keep the label inside the image
     return `<rect x="${b.x}" y="${b.y}" width="${b.width}" height="${b.height}" fill="none" stroke="${color}" ` +
-      `stroke-width="${lw}"/><rect x="${b.x}" y="${ty}" width="${tw}" height="${fs + 6}" fill="${color}"/>` +
-      `<text x="${b.x + 4}" y="${ty + fs}" font-size="${fs}" fill="white" ` +
+      `stroke-width="${lw}"/><rect x="${tx}" y="${ty}" width="${tw}" height="${fs + 6}" fill="${color}"/>` +
+      `<text x="${tx + 4}" y="${ty + fs}" font-size="${fs}" fill="white" ` +
       `font-family="DejaVu Sans, Arial, sans-serif">${text}</text>`;
   });
   const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${parts.join("")}</svg>`;

@@ -36,6 +36,13 @@ Deno.test("drawBoxes: the box outline has its colour, the inside keeps the photo
   assert.ok(inside.every((v) => Math.abs(v - 51) <= 1), `inside ${inside}`);
   const outside = out.at(55, 5); // untouched, right half
   assert.deepEqual(outside.map((v) => Math.round(v / 255 * 10) / 10), [0.8, 0.6, 0.4]);
+  // A label wider than the space right of its box is shifted left to stay inside the image.
+  const shifted = await decode(
+    await drawBoxes(img, [{ label: "etiqueta larga", x: 50, y: 20, width: 9, height: 10, color: "#0000ff" }], {
+      fontSize: 8,
+    }),
+  );
+  assert.deepEqual(shifted.at(2, 6), [0, 0, 255]);
   const captioned = await decode(await drawBoxes(img, [], { caption: "ilustración", fontSize: 10 }));
   assert.equal(captioned.width, 60);
   assert.ok(captioned.height > 40);
