@@ -317,6 +317,44 @@ for (const backend of BACKENDS) {
 }
 
 Deno.test({
+  name: "wasm: dilated depthwise gradients match a reference built from forward convolutions",
+  ...opts,
+  fn: async () => {
+    // The cpu backend ignores dilations in these two kernels, so the reference uses linearity instead:
+    // dW[i] = Σ dy · conv(x, e_i) and dx[i] = Σ dy · conv(e_i, W), with e_i a one-hot tensor.
+    const xShape = [1, 7, 7, 2], fShape = [3, 3, 2, 2], dyShape = [1, 3, 3, 4];
+    const attrs = { strides: 1, pad: "valid", dilations: 2 };
+    const fwd = (x: tf.Tensor, f: tf.Tensor) =>
+      tf.depthwiseConv2d(x as tf.Tensor4D, f as tf.Tensor4D, 1, "valid", "NHWC", 2);
+    const byLinearity = (shape: number[], f: (e: tf.Tensor) => tf.Tensor) =>
+      tf.tidy(() => {
+        const n = shape.reduce((a, b) => a * b, 1);
+        return tf.stack(Array.from({ length: n }, (_, i) => f(tf.oneHot(i, n).reshape(shape).toFloat()))).reshape(
+          shape,
+        );
+      });
+    const ref = await on("cpu", () => {
+      const x = rand(xShape, 40), w = rand(fShape, 41), dy = rand(dyShape, 42);
+      return [byLinearity(fShape, (e) => fwd(x, e).mul(dy).sum()), byLinearity(xShape, (e) => fwd(e, w).mul(dy).sum())];
+    });
+    const got = await on("wasm", () => {
+      const x = rand(xShape, 40), w = rand(fShape, 41), dy = rand(dyShape, 42);
+      return [
+        tf.engine().runKernel("DepthwiseConv2dNativeBackpropFilter", { x, dy }, {
+          ...attrs,
+          filterShape: fShape,
+        }) as tf.Tensor,
+        tf.engine().runKernel("DepthwiseConv2dNativeBackpropInput", { dy, filter: w }, {
+          ...attrs,
+          inputShape: xShape,
+        }) as tf.Tensor,
+      ];
+    });
+    assertClose(ref, got, "wasm dilated depthwise");
+  },
+});
+
+Deno.test({
   name: "wasm: gather rejects an out-of-range index",
   ...opts,
   fn: async () => {
