@@ -46,27 +46,46 @@ export const WASM_FAST_KERNELS = [
 /** One of {@link WASM_FAST_KERNELS}. */
 export type WasmFastKernelName = typeof WASM_FAST_KERNELS[number];
 
+/**
+ * Kernels registered on the cpu backend: its convolution gradients are naive loops (LeNet-5 trained at
+ * ~10 samples/s); the same identities over its own Conv2D run about ten times faster.
+ */
+export const CPU_FAST_KERNELS = [
+  "Conv2DBackpropFilter",
+  "Conv2DBackpropInput",
+  "DepthwiseConv2dNativeBackpropFilter",
+  "DepthwiseConv2dNativeBackpropInput",
+] as const;
+
+/** Backends {@link registerFastKernels} supports. */
+export type FastKernelBackend = "wasm" | "cpu";
+
+const FAST_KERNELS: Record<FastKernelBackend, readonly WasmFastKernelName[]> = {
+  wasm: WASM_FAST_KERNELS,
+  cpu: CPU_FAST_KERNELS,
+};
+
 /** The parts of tfjs-backend-wasm's `BackendWasm` (not exported as a type) used here. */
 interface WasmBackend extends tf.KernelBackend {
   makeOutput(shape: number[], dtype: tf.DataType): Info;
   typedArrayFromHeap(info: Info): Float32Array | Int32Array | Uint8Array;
 }
 
-/** The stock kernels replaced by this module, kept for the cases the replacements do not handle. */
-const stock = new Map<string, tf.KernelFunc>();
+/** The stock kernels replaced by this module (key `backend/kernel`), for delegation and restoring. */
+const stock = new Map<string, tf.KernelConfig>();
 
 function callStock(name: string, args: KernelArgs): Info {
-  const f = stock.get(name);
-  if (!f) throw new Error(`Kernel '${name}' has no stock implementation on the wasm backend`);
-  return f(args as Parameters<tf.KernelFunc>[0]) as Info;
+  const config = stock.get(`wasm/${name}`);
+  if (!config) throw new Error(`Kernel '${name}' has no stock implementation on the wasm backend`);
+  return config.kernelFunc(args as Parameters<tf.KernelFunc>[0]) as Info;
 }
 
 type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap };
 
-/** Options for {@link registerWasmKernels}. */
+/** Options for {@link registerFastKernels}. */
 export interface RegisterKernelsOptions {
-  /** Backend to register on; only `"wasm"` is supported (default `"wasm"`). */
-  backend?: string;
+  /** Backend to register on: `"wasm"` (default) or `"cpu"`. */
+  backend?: FastKernelBackend;
 }
 
 /** A small "program" context: runs the backend's own kernels and frees every intermediate at the end. */
@@ -186,7 +205,7 @@ function conv2DBackpropFilter(
   const filterShape = attrs.filterShape as [number, number, number, number];
   const { info, sh, sw, dh, dw } = geometry(x.shape, filterShape, attrs, false);
   const [fh, fw, c, k] = filterShape;
-  const ops = new Ops(args.backend, "wasm");
+  const ops = new Ops(args.backend, tf.getBackend());
   const xT = ops.transpose(x, [3, 1, 2, 0]); // [C, H, W, N]
   const dyT = ops.transpose(dy, [1, 2, 0, 3]); // [outH, outW, N, K]
   const p = info.padInfo;
@@ -216,7 +235,7 @@ function conv2DBackpropInput(
   const inputShape = attrs.inputShape as [number, number, number, number];
   const { info, sh, sw, dh, dw } = geometry(inputShape, filter.shape, attrs, false);
   const [n, h, w, c] = inputShape;
-  const ops = new Ops(args.backend, "wasm");
+  const ops = new Ops(args.backend, tf.getBackend());
   const up = ops.upsample(dy, sh, sw); // [N, outH·sh, outW·sw, K]
   const flipped = ops.transpose(ops.run("Reverse", { x: filter }, { dims: [0, 1] }), [0, 1, 3, 2]); // [fh, fw, K, C]
   const ph = fullPads(h, up.shape[1], info.effectiveFilterHeight, info.padInfo.top);
@@ -235,7 +254,7 @@ function depthwiseBackpropFilter(args: KernelArgs): Info {
   const [fh, fw, c, m] = filterShape;
   const [n, h, w] = x.shape;
   const [, oh, ow] = dy.shape;
-  const ops = new Ops(args.backend, "wasm");
+  const ops = new Ops(args.backend, tf.getBackend());
   const xT = ops.reshape(ops.transpose(x, [1, 2, 0, 3]), [1, h, w, n * c]); // channels (n, c)
   const dy5 = ops.reshape(dy, [n, oh, ow, c, m]);
   const dyT = ops.reshape(ops.transpose(dy5, [1, 2, 0, 3, 4]), [oh, ow, n * c, m]);
@@ -256,7 +275,7 @@ function depthwiseBackpropInput(args: KernelArgs): Info {
   const { info, sh, sw, dh, dw } = geometry(inputShape, filter.shape, attrs, true);
   const [n, h, w, c] = inputShape;
   const [fh, fw, , m] = filter.shape;
-  const ops = new Ops(args.backend, "wasm");
+  const ops = new Ops(args.backend, tf.getBackend());
   const up = ops.upsample(dy, sh, sw); // [N, ·, ·, C·M]
   const flipped = ops.reshape(ops.run("Reverse", { x: filter }, { dims: [0, 1] }), [fh, fw, c * m, 1]);
   const ph = fullPads(h, up.shape[1], info.effectiveFilterHeight, info.padInfo.top);
@@ -377,7 +396,7 @@ function matMulVia(name: "BatchMatMul" | "_FusedMatMul") {
   return (args: KernelArgs): Info => {
     const attrs = args.attrs ?? {};
     if (!attrs.transposeA && !attrs.transposeB) return callStock(name, args);
-    const ops = new Ops(args.backend, "wasm");
+    const ops = new Ops(args.backend, tf.getBackend());
     const { a, b } = args.inputs as { a: Info; b: Info };
     const inputs = {
       ...args.inputs,
@@ -487,7 +506,7 @@ function sum(args: KernelArgs): Info {
 }
 
 /** The kernel functions this module registers, by kernel name (exported so tests can check what is active). */
-export const wasmKernelFuncs: Readonly<Record<WasmFastKernelName, tf.KernelFunc>> = {
+export const fastKernelFuncs: Readonly<Record<WasmFastKernelName, tf.KernelFunc>> = {
   Conv2DBackpropFilter: conv2DBackpropFilter as unknown as tf.KernelFunc,
   Conv2DBackpropInput: conv2DBackpropInput as unknown as tf.KernelFunc,
   DepthwiseConv2dNativeBackpropFilter: depthwiseBackpropFilter as unknown as tf.KernelFunc,
@@ -500,33 +519,55 @@ export const wasmKernelFuncs: Readonly<Record<WasmFastKernelName, tf.KernelFunc>
   Sum: sum as unknown as tf.KernelFunc,
 };
 
-/**
- * Registers the fast kernels on the wasm backend, replacing missing or slow ones (the stock versions are
- * kept for the cases a replacement delegates). Idempotent: a kernel that is already ours is left alone.
- * Returns the names of the kernels now active.
- */
-export function registerWasmKernels(options: RegisterKernelsOptions = {}): WasmFastKernelName[] {
-  const backendName = options.backend ?? "wasm";
-  if (backendName !== "wasm") {
-    throw new Error(`registerWasmKernels: backend '${backendName}' no está soportado; usa 'wasm'.`);
+/** Names of the kernels registered on `backend`, after checking it is supported. */
+function kernelsFor(backend: string, caller: string): readonly WasmFastKernelName[] {
+  if (backend !== "wasm" && backend !== "cpu") {
+    throw new Error(`${caller}: backend '${backend}' no está soportado; usa 'wasm' o 'cpu'.`);
   }
-  for (const name of WASM_FAST_KERNELS) {
-    const kernelFunc = wasmKernelFuncs[name];
+  return FAST_KERNELS[backend];
+}
+
+/**
+ * Registers the fast kernels on the wasm backend (default) or the cpu backend, replacing missing or slow
+ * ones; the stock versions are kept (for the cases a replacement delegates, and for
+ * {@link restoreStockKernels}). Idempotent. Returns the names of the kernels now active.
+ */
+export function registerFastKernels(options: RegisterKernelsOptions = {}): WasmFastKernelName[] {
+  const backendName = options.backend ?? "wasm";
+  const names = kernelsFor(backendName, "registerFastKernels");
+  for (const name of names) {
+    const kernelFunc = fastKernelFuncs[name];
     const existing = tf.getKernel(name, backendName);
     if (existing?.kernelFunc === kernelFunc) continue;
     if (existing) {
-      stock.set(name, existing.kernelFunc);
+      stock.set(`${backendName}/${name}`, existing);
       tf.unregisterKernel(name, backendName);
     }
     // Keep the stock setup (it binds the wasm functions the stock kernel calls when we delegate to it).
     tf.registerKernel({ kernelName: name, backendName, kernelFunc, setupFunc: existing?.setupFunc });
   }
-  return [...WASM_FAST_KERNELS];
+  return [...names];
 }
 
-/** True when every kernel of {@link WASM_FAST_KERNELS} is registered on the wasm backend and is this module's. */
-export function wasmKernelsActive(): boolean {
-  return WASM_FAST_KERNELS.every((name) => tf.getKernel(name, "wasm")?.kernelFunc === wasmKernelFuncs[name]);
+/**
+ * Puts the stock kernels back on `backend` (tests use the stock cpu kernels as their reference).
+ * {@link registerFastKernels} installs the fast ones again.
+ */
+export function restoreStockKernels(backend: FastKernelBackend): void {
+  for (const name of kernelsFor(backend, "restoreStockKernels")) {
+    if (tf.getKernel(name, backend)?.kernelFunc !== fastKernelFuncs[name]) continue;
+    tf.unregisterKernel(name, backend);
+    const original = stock.get(`${backend}/${name}`);
+    if (original) tf.registerKernel(original);
+  }
 }
 
-registerWasmKernels();
+/** True when every fast kernel for `backend` (default wasm) is registered and is this module's. */
+export function fastKernelsActive(backend: FastKernelBackend = "wasm"): boolean {
+  return kernelsFor(backend, "fastKernelsActive").every((name) =>
+    tf.getKernel(name, backend)?.kernelFunc === fastKernelFuncs[name]
+  );
+}
+
+registerFastKernels();
+registerFastKernels({ backend: "cpu" });

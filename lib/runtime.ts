@@ -13,7 +13,7 @@ import "@tensorflow/tfjs-backend-webgpu";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
-import { registerWasmKernels } from "./kernels_wasm.ts";
+import { registerFastKernels } from "./kernels_wasm.ts";
 import { registerWasmAdam } from "./kernels_adam.ts";
 import { wasmThreadsCount, withWasmThreads } from "./kernels_wasm_threads.ts";
 
@@ -188,7 +188,7 @@ async function activate(name: BackendName): Promise<RuntimeInfo> {
     };
   }
   if (name === "wasm") {
-    registerWasmKernels(); // idempotent: conv gradients the wasm backend lacks (see kernels_wasm.ts)
+    registerFastKernels(); // idempotent: conv gradients the wasm backend lacks (see kernels_wasm.ts)
     registerWasmAdam(); // idempotent: one fused kernel per variable for Adam (see kernels_adam.ts)
     setWasmPaths(wasmDir());
     if (!(await initWasm())) {
@@ -203,6 +203,7 @@ async function activate(name: BackendName): Promise<RuntimeInfo> {
       tfVersion: tf.version.tfjs,
     };
   }
+  registerFastKernels({ backend: "cpu" }); // idempotent: conv gradients ~10× faster than the stock loops
   if (!(await tf.setBackend("cpu"))) throw new Error("No se pudo inicializar el backend 'cpu'.");
   await tf.ready();
   return { backend: "cpu", device: cpuModel() + " (JavaScript)", threads: 1, gpu: false, tfVersion: tf.version.tfjs };

@@ -1,14 +1,26 @@
 /**
  * Every kernel registered by lib/kernels_wasm.ts, checked against the cpu backend's stock kernels
  * (the independent reference) on many shapes; plus one whole LeNet-5 training step. The same
- * comparisons run on webgpu when an adapter exists.
+ * comparisons run on webgpu when an adapter exists, and the conv-gradient kernels it registers on the
+ * cpu backend are checked against the stock cpu ones.
  */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, initRuntime, useBackend, webgpuAdapter } from "../lib/runtime.ts";
-import { WASM_FAST_KERNELS, wasmKernelFuncs, wasmKernelsActive } from "../lib/kernels_wasm.ts";
+import {
+  CPU_FAST_KERNELS,
+  fastKernelFuncs,
+  fastKernelsActive,
+  registerFastKernels,
+  restoreStockKernels,
+  WASM_FAST_KERNELS,
+} from "../lib/kernels_wasm.ts";
 
 await initRuntime({ quiet: true, backend: "cpu" });
+// The reference is TF.js' own cpu code: the fast cpu kernels (same identities as on wasm) are switched
+// off here and checked in their own test below.
+const cpuFast = fastKernelsActive("cpu");
+restoreStockKernels("cpu");
 
 const TOL = 1e-4;
 
@@ -240,10 +252,42 @@ else {console.log(
 const opts = { sanitizeResources: false, sanitizeOps: false };
 
 Deno.test("wasm: every fast kernel is registered and is ours", () => {
-  assert.ok(wasmKernelsActive());
+  assert.ok(fastKernelsActive("wasm"));
   for (const name of WASM_FAST_KERNELS) {
-    assert.equal(tf.getKernel(name, "wasm")?.kernelFunc, wasmKernelFuncs[name], `${name} is not the registered kernel`);
+    assert.equal(tf.getKernel(name, "wasm")?.kernelFunc, fastKernelFuncs[name], `${name} is not the registered kernel`);
   }
+});
+
+Deno.test("cpu: the runtime registered the fast conv gradients (restored to stock for this file)", () => {
+  assert.ok(cpuFast, "initRuntime({backend: 'cpu'}) should register the fast cpu kernels");
+  for (const name of CPU_FAST_KERNELS) {
+    assert.notEqual(tf.getKernel(name, "cpu")?.kernelFunc, fastKernelFuncs[name], `${name}: reference is not stock`);
+  }
+});
+
+Deno.test({
+  name: "cpu: fast conv and depthwise gradients match the stock cpu kernels",
+  ...opts,
+  fn: async () => {
+    const cases: Array<[string, () => tf.Tensor | tf.Tensor[]]> = [
+      ...CONV_CASES.filter((_, i) => i % 2 === 0).map((c) =>
+        [`conv2d ${c.name}`, convGrads(c)] as [string, () => tf.Tensor[]]
+      ),
+      ...DEPTHWISE_CASES.filter((_, i) => i % 2 === 1).map((c) =>
+        [`depthwise ${c.name}`, depthwiseGrads(c)] as [string, () => tf.Tensor[]]
+      ),
+    ];
+    for (const [label, f] of cases) {
+      const ref = await on("cpu", f);
+      registerFastKernels({ backend: "cpu" });
+      try {
+        assert.ok(fastKernelsActive("cpu"));
+        assertClose(ref, await on("cpu", f), `cpu fast ${label}`);
+      } finally {
+        restoreStockKernels("cpu");
+      }
+    }
+  },
 });
 
 for (const backend of BACKENDS) {
