@@ -28,5 +28,6 @@ export * from "./plots.ts";
 export * from "./transfer.ts";
 export * from "./retrieval.ts";
 export * from "./detection_sketch.ts";
+export * from "./diagrams.ts";
 
 await initRuntime();
