@@ -1,5 +1,5 @@
 /**
- * `deno task bench [--model lenet5|vggish|both] [--peer path/to/peer_pytorch.py] [--no-augment]`:
+ * `deno task bench [--model lenet5|vggish|both] [--peer path/to/peer_pytorch.py [--peer-threads N]] [--no-augment]`:
  * training and inference throughput of the two benchmark CNNs on the active backend (`TFJS_BACKEND`
  * honoured), one JSON line per model. With `--peer`, the PyTorch peer runs first (Debian's
  * `/usr/bin/python3`, same models and protocol) and one `ratio` line per model follows, so both sides are
@@ -84,10 +84,10 @@ function argValue(args: string[], name: string): string | undefined {
   return i < 0 ? undefined : args[i].includes("=") ? args[i].slice(name.length + 1) : args[i + 1];
 }
 
-/** Runs the PyTorch peer script and returns its JSON lines (one per model). */
-export async function runPeer(script: string, model: string): Promise<Record<string, unknown>[]> {
-  const out = await new Deno.Command("/usr/bin/python3", { args: [script, "--model", model], stderr: "inherit" })
-    .output();
+/** Runs the PyTorch peer script and returns its JSON lines (one per model); `threads` defaults to the peer's 2. */
+export async function runPeer(script: string, model: string, threads?: number): Promise<Record<string, unknown>[]> {
+  const args = [script, "--model", model, ...(threads ? ["--threads", String(threads)] : [])];
+  const out = await new Deno.Command("/usr/bin/python3", { args, stderr: "inherit" }).output();
   if (!out.success) throw new Error(`El peer ${script} terminó con código ${out.code}.`);
   return new TextDecoder().decode(out.stdout).split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l));
 }
@@ -104,7 +104,10 @@ function parseModelArg(args: string[]): string[] {
 if (import.meta.main) {
   const names = parseModelArg(Deno.args);
   const peerScript = argValue(Deno.args, "--peer");
-  const peer = peerScript ? await runPeer(peerScript, names.length > 1 ? "both" : names[0]) : [];
+  const peerThreads = argValue(Deno.args, "--peer-threads");
+  const peer = peerScript
+    ? await runPeer(peerScript, names.length > 1 ? "both" : names[0], peerThreads ? Number(peerThreads) : undefined)
+    : [];
   peer.forEach(emit);
   const runtime = await initRuntime({ quiet: true });
   for (const spec of BENCH_MODELS.filter((m) => names.includes(m.name))) {
