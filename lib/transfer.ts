@@ -201,6 +201,8 @@ export function cutAt(model: tf.LayersModel, layerName: string): tf.LayersModel 
 export interface HeadOptions {
   /** Number of classes of the new task. */
   classes: number;
+  /** How the base's volume becomes a vector: `flatten` (default) or global average pooling (`gap`). */
+  pooling?: "flatten" | "gap";
   /** Units of a hidden FC layer (0 = none); default 64. */
   hidden?: number;
   /** Dropout before the last layer; default 0.5. */
@@ -216,7 +218,11 @@ export function addHead(base: tf.LayersModel, options: HeadOptions): tf.LayersMo
   }
   const seed = options.seed ?? 0;
   let x = base.outputs[0];
-  if (x.shape.length > 2) x = tf.layers.flatten({ name: "head_flatten" }).apply(x) as tf.SymbolicTensor;
+  if (x.shape.length > 2) {
+    x = (options.pooling === "gap"
+      ? tf.layers.globalAveragePooling2d({ name: "head_gap" })
+      : tf.layers.flatten({ name: "head_flatten" })).apply(x) as tf.SymbolicTensor;
+  }
   const hidden = options.hidden ?? 64;
   if (hidden > 0) {
     x = tf.layers.dense({
@@ -248,15 +254,20 @@ export interface TransferExperimentOptions {
   cutLayer?: string;
   /** Units of the new head's hidden FC layer (0 = only the softmax layer); default 64. */
   headHidden?: number;
+  /** How the new head turns the base's volume into a vector; default `flatten`. */
+  headPooling?: "flatten" | "gap";
   /** Name prefix of the layers unfrozen for fine-tuning (the top block of the base); default `block3`. */
   fineTuneBlock?: string;
-  /** Epochs of the frozen-base phase; default 12. */
+  /**
+   * Epochs of the frozen-base phase; default 30 (with 100 images an epoch is only a few steps, and a frozen
+   * epoch costs a fraction of a full one).
+   */
   epochs?: number;
-  /** Extra epochs of fine-tuning after the frozen phase; default 6. */
+  /** Extra epochs of fine-tuning after the frozen phase; default 10. */
   fineTuneEpochs?: number;
   /** Epochs from scratch; default `epochs + fineTuneEpochs` (the same total as fine-tuning). */
   scratchEpochs?: number;
-  /** Learning rate of scratch and frozen training (Adam); default 1e-3. */
+  /** Learning rate of scratch and frozen training (Adam); default 3e-3. */
   lr?: number;
   /** Learning rate of fine-tuning (lower, so the pretrained weights move little); default `lr / 10`. */
   fineTuneLr?: number;
@@ -342,8 +353,8 @@ export async function transferExperiment(
   const classes = data.train.classNames.length;
   const pretrained = options.pretrained ?? PRETRAINED_BASE;
   const cutLayer = options.cutLayer ?? "block3_pool";
-  const epochs = options.epochs ?? 12;
-  const ftEpochs = options.fineTuneEpochs ?? 6;
+  const epochs = options.epochs ?? 30;
+  const ftEpochs = options.fineTuneEpochs ?? 10;
   const scratchEpochs = options.scratchEpochs ?? epochs + ftEpochs;
   const seed = options.seed ?? 0;
   const variants = options.variants ?? ["scratch", "frozen", "finetune"];
@@ -356,7 +367,7 @@ export async function transferExperiment(
   const rows: TransferRow[] = [];
   const histories: Record<string, History> = {};
   const inputShape = data.train.images.shape.slice(1) as [number, number, number];
-  const lr = options.lr ?? 1e-3;
+  const lr = options.lr ?? 3e-3;
   // The frozen model, kept when fine-tuning follows, with its history and time.
   let kept: { model: tf.LayersModel; history: History; seconds: number } | undefined;
 
@@ -365,7 +376,7 @@ export async function transferExperiment(
     const full = await loadPretrained(pretrained);
     const base = cutAt(full, cutLayer);
     freeze(base);
-    const model = addHead(base, { classes, seed, hidden: options.headHidden });
+    const model = addHead(base, { classes, seed, hidden: options.headHidden, pooling: options.headPooling });
     const history = await train(model, data.train, {
       ...common,
       epochs,
@@ -591,7 +602,7 @@ export function checkFineTune(model: tf.LayersModel | undefined, options: FineTu
   }
   if (lower.some((l) => l.trainable)) {
     throw new ExerciseError(
-      "Has descongelado también bloques inferiores: con 250 imágenes conviene tocar solo el bloque superior. Pista: " +
+      "Has descongelado también bloques inferiores: con tan pocas imágenes conviene tocar solo el bloque superior. Pista: " +
         "filtra por el nombre del bloque.",
     );
   }

@@ -6,7 +6,7 @@
  *
  * Options: `--epochs N` (default 4), `--batchnorm` (BatchNorm after each conv), `--out DIR`
  * (default `data/models/fashion_vgg_0_4`), `--seed N` (default 42), `--limit N` (training images, for a
- * quick try; default all 30,000).
+ * quick try; default all), `--classes 0,1,2,3,4` (the source classes; default 0–4).
  * @module
  */
 import { join, resolve } from "node:path";
@@ -42,7 +42,12 @@ const epochs = intArg("epochs", 4);
 const seed = intArg("seed", 42);
 const batchNorm = Deno.args.includes("--batchnorm");
 const limitArg = arg("limit");
-const classes = [0, 1, 2, 3, 4];
+const classesArg = arg("classes");
+const classes = classesArg ? classesArg.split(",").map(Number) : [0, 1, 2, 3, 4];
+if (classes.some((c) => !Number.isInteger(c) || c < 0 || c > 9) || new Set(classes).size !== classes.length) {
+  throw new Error(`--classes debe ser una lista de clases distintas de 0 a 9 separadas por comas; se recibió "${classesArg}".`);
+}
+const classesText = classes.join(", ");
 
 const t0 = performance.now();
 const fullTrain = await loadFashionMnist({ split: "train" });
@@ -54,7 +59,9 @@ const trainSet = await subset(fullTrain, {
 });
 const testSet = await subset(fullTest, { classes, seed });
 disposeDataset(fullTrain, fullTest);
-console.log(`Fashion-MNIST clases 0–4: ${trainSet.images.shape[0]} para entrenar, ${testSet.images.shape[0]} de test.`);
+console.log(
+  `Fashion-MNIST clases ${classesText}: ${trainSet.images.shape[0]} para entrenar, ${testSet.images.shape[0]} de test.`,
+);
 
 const model = smallVgg({ classes: classes.length, seed, batchNorm });
 const history = await train(model, trainSet, {
@@ -64,14 +71,15 @@ const history = await train(model, trainSet, {
   lr: 1e-3,
   seed,
   validationData: testSet,
-  title: "Preentrenamiento de la base VGG (Fashion-MNIST 0–4)",
+  title: `Preentrenamiento de la base VGG (Fashion-MNIST ${classesText})`,
 });
 const ev = await evaluate(model, testSet, { topWrong: 0 });
 const seconds = (performance.now() - t0) / 1000;
 const info = runtimeInfo();
 const meta = {
-  name: "fashion_vgg_0_4",
-  task: "Fashion-MNIST, clases 0–4",
+  name: out.split("/").pop()!,
+  task: `Fashion-MNIST, clases ${classesText}`,
+  classes,
   classNames: trainSet.classNames,
   testAccuracy: ev.accuracy,
   trainImages: trainSet.images.shape[0],
@@ -100,14 +108,14 @@ Red VGG pequeña (\`smallVgg\` de \`lib/transfer.ts\`: convoluciones 3×3, max p
 mientras el tamaño baja) entrenada por este proyecto, sin red ni pesos externos, sobre **${meta.task}**
 (${meta.classNames.join(", ")}).
 
-- **Accuracy en test (clases 0–4, ${meta.testImages} imágenes): ${(100 * ev.accuracy).toFixed(2)} %**
+- **Accuracy en test (clases ${classesText}, ${meta.testImages} imágenes): ${(100 * ev.accuracy).toFixed(2)} %**
 - Entrenamiento: ${meta.trainImages} imágenes, ${meta.epochs} épocas, batch ${meta.batchSize}, Adam lr 1e-3,
   semilla ${seed}, BatchNorm: ${batchNorm ? "sí" : "no"}; ${meta.params.toLocaleString("es-ES")} parámetros.
 - Hecho con \`${meta.command}\` en el backend \`${meta.backend}\` en ${meta.seconds} s.
 - Ficheros: \`model.json\` (arquitectura + metadatos en \`userDefinedMetadata\`) y \`weights.<hash>.bin\`.
 
 Se carga con \`loadPretrained("data/models/${meta.name}")\` y se corta en \`block3_pool\` para transfer learning
-a las clases 5–9 (sandalia, camisa, zapatilla, bolso, botín), que la red no ha visto nunca.
+a las otras clases de Fashion-MNIST, que la red no ha visto nunca.
 
 | capa | salida | parámetros |
 |---|---|---:|
