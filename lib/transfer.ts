@@ -275,6 +275,11 @@ export interface TransferExperimentOptions {
   batchSize?: number;
   /** Seed of initialisers, shuffling and augmentation: the same for every variant; default 0. */
   seed?: number;
+  /**
+   * Repeat the whole comparison with seeds `seed`, `seed + 1`, … and report mean accuracies (with so few
+   * images one run is noisy); default 1. Histories are those of the first repeat.
+   */
+  repeats?: number;
   /** Which variants to run, in order; default all three. `scratch_aug` adds augmentation to scratch. */
   variants?: TransferVariant[];
   /** Augmentation used by `scratch_aug` (and by every variant when `augmentAll`). */
@@ -294,13 +299,15 @@ export interface TransferRow {
   variant: TransferVariant;
   /** Spanish label for tables and plots. */
   label: string;
-  /** Test accuracy. */
+  /** Test accuracy (mean over the repeats). */
   accuracy: number;
+  /** Test accuracy of each repeat. */
+  accuracies?: number[];
   /** Trainable parameters during (the last phase of) training. */
   trainableParams: number;
   /** Epochs trained in total. */
   epochs: number;
-  /** Seconds of training + evaluation. */
+  /** Seconds of training + evaluation (mean over the repeats). */
   seconds: number;
 }
 
@@ -314,6 +321,8 @@ export interface TransferResults {
   backend: string;
   /** Training examples and test examples. */
   sizes: { train: number; test: number };
+  /** Seeds of the repeats. */
+  seeds: number[];
 }
 
 const LABELS: Record<TransferVariant, string> = {
@@ -326,14 +335,15 @@ const LABELS: Record<TransferVariant, string> = {
 /** Markdown table of a transfer experiment. */
 export function transferMarkdown(r: TransferResults): string {
   return [
-    `Entrenamiento con ${r.sizes.train} imágenes, test con ${r.sizes.test} · backend ${r.backend}`,
+    `Entrenamiento con ${r.sizes.train} imágenes, test con ${r.sizes.test} · backend ${r.backend}` +
+    (r.seeds.length > 1 ? ` · media de ${r.seeds.length} repeticiones (semillas ${r.seeds.join(", ")})` : ""),
     "",
     "| variante | accuracy (test) | parámetros entrenables | épocas | tiempo |",
     "|---|---:|---:|---:|---:|",
     ...r.rows.map((x) =>
-      `| ${x.label} | ${(100 * x.accuracy).toFixed(1)} % | ${
-        x.trainableParams.toLocaleString("es-ES")
-      } | ${x.epochs} | ${x.seconds.toFixed(1)} s |`
+      `| ${x.label} | ${(100 * x.accuracy).toFixed(1)} %${
+        x.accuracies && x.accuracies.length > 1 ? ` (${x.accuracies.map((a) => (100 * a).toFixed(1)).join(" / ")})` : ""
+      } | ${x.trainableParams.toLocaleString("es-ES")} | ${x.epochs} | ${x.seconds.toFixed(1)} s |`
     ),
   ].join("\n");
 }
@@ -350,6 +360,41 @@ export async function transferExperiment(
   if (!data?.train?.images || !data?.test?.images) {
     throw new Error("data debe ser { train: Dataset, test: Dataset } (p. ej. de subset(loadFashionMnist(...))).");
   }
+  const repeats = options.repeats ?? 1;
+  if (!Number.isInteger(repeats) || repeats < 1) {
+    throw new Error(`repeats debe ser un entero ≥ 1 (repeticiones con semillas distintas) y es ${repeats}.`);
+  }
+  const first = options.seed ?? 0;
+  const runs: Array<{ rows: TransferRow[]; histories: Record<string, History> }> = [];
+  for (let r = 0; r < repeats; r++) runs.push(await runVariants(data, { ...options, seed: first + r }));
+  const rows = runs[0].rows.map((row, i) => {
+    const accuracies = runs.map((run) => run.rows[i].accuracy);
+    return {
+      ...row,
+      accuracy: accuracies.reduce((a, b) => a + b, 0) / repeats,
+      accuracies,
+      seconds: runs.reduce((a, run) => a + run.rows[i].seconds, 0) / repeats,
+    };
+  });
+  const results: TransferResults = {
+    rows,
+    histories: runs[0].histories,
+    backend: tf.getBackend(),
+    sizes: { train: data.train.images.shape[0], test: data.test.images.shape[0] },
+    seeds: runs.map((_, r) => first + r),
+  };
+  Object.defineProperty(results, Symbol.for("Jupyter.display"), {
+    enumerable: false,
+    value: () => ({ "text/markdown": transferMarkdown(results), "text/plain": transferMarkdown(results) }),
+  });
+  return results;
+}
+
+/** One run of every variant with one seed. */
+async function runVariants(
+  data: { train: Dataset; test: Dataset },
+  options: TransferExperimentOptions,
+): Promise<{ rows: TransferRow[]; histories: Record<string, History> }> {
   const classes = data.train.classNames.length;
   const pretrained = options.pretrained ?? PRETRAINED_BASE;
   const cutLayer = options.cutLayer ?? "block3_pool";
@@ -457,17 +502,7 @@ export async function transferExperiment(
   } finally {
     if (kept) disposeModel(kept.model);
   }
-  const results: TransferResults = {
-    rows,
-    histories,
-    backend: tf.getBackend(),
-    sizes: { train: data.train.images.shape[0], test: data.test.images.shape[0] },
-  };
-  Object.defineProperty(results, Symbol.for("Jupyter.display"), {
-    enumerable: false,
-    value: () => ({ "text/markdown": transferMarkdown(results), "text/plain": transferMarkdown(results) }),
-  });
-  return results;
+  return { rows, histories };
 }
 
 // ---------------------------------------------------------------------------------------------------

@@ -111,13 +111,19 @@ Deno.test("transferExperiment returns one row and history per variant, seeded an
     batchSize: 8,
     progress: false,
     variants: ["scratch", "frozen", "finetune"],
+    repeats: 2,
   });
   assert.equal(tf.memory().numTensors, before);
   assert.deepEqual(r.rows.map((x) => x.variant), ["scratch", "frozen", "finetune"]);
   assert.deepEqual(r.rows.map((x) => x.epochs), [2, 1, 2]);
   const [scratch, frozen, ft] = r.rows;
   assert.ok(frozen.trainableParams < ft.trainableParams && ft.trainableParams < scratch.trainableParams);
-  for (const row of r.rows) assert.ok(row.accuracy >= 0 && row.accuracy <= 1);
+  for (const row of r.rows) {
+    assert.equal(row.accuracies!.length, 2);
+    assert.ok(Math.abs(row.accuracy - (row.accuracies![0] + row.accuracies![1]) / 2) < 1e-12);
+  }
+  assert.deepEqual(r.seeds, [0, 1]);
+  assert.match(transferMarkdown(r), /media de 2 repeticiones/);
   assert.equal(Object.keys(r.histories).length, 3);
   assert.match(transferMarkdown(r), /\| base congelada \+ cabeza nueva \|/);
   await assert.rejects(
