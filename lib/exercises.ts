@@ -11,6 +11,7 @@
  * by the same functions.
  * @module
  */
+import { seededRandom } from "./datasets/random.ts";
 import {
   type Architecture,
   defineArchitecture,
@@ -559,18 +560,6 @@ export function exercise(n: number): Exercise {
 // ---------------------------------------------------------------------------------------------------
 // Fresh variants
 
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Options for {@link generateExercises}. */
 export interface GenerateExercisesOptions {
   /** How many exercises (default 10). */
@@ -589,7 +578,7 @@ export function generateExercises(seed: number, options: GenerateExercisesOption
   if (!Number.isInteger(count) || count < 1 || count > 1000) {
     throw new RangeError(`count debe ser un entero entre 1 y 1000; se recibió ${count}.`);
   }
-  const r = rng(seed);
+  const r = seededRandom(seed);
   const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)];
   const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
   const kinds: ExerciseKind[] = [

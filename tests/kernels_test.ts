@@ -4,6 +4,7 @@
  * comparisons run on webgpu when an adapter exists, and the conv-gradient kernels it registers on the
  * cpu backend are checked against the stock cpu ones.
  */
+import { lenet5 } from "../bench/models.ts";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, initRuntime, useBackend, webgpuAdapter } from "../lib/runtime.ts";
@@ -210,22 +211,6 @@ const SUM_CASES: Array<[string, () => tf.Tensor]> = [
     return tf.grad((bias: tf.Tensor) => tf.relu(tf.conv2d(x, f, 1, "same").add(bias)).sum())(b);
   }],
 ];
-
-/** LeNet-5 as in the bench (61,706 parameters). */
-function lenet5(): tf.Sequential {
-  return tf.sequential({
-    layers: [
-      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 5, padding: "same", activation: "relu" }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.conv2d({ filters: 16, kernelSize: 5, padding: "valid", activation: "relu" }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 120, activation: "relu" }),
-      tf.layers.dense({ units: 84, activation: "relu" }),
-      tf.layers.dense({ units: 10, activation: "softmax" }),
-    ],
-  });
-}
 
 /** One SGD step of LeNet-5 from fixed weights on a fixed batch; returns the weight updates. */
 async function lenetUpdates(backend: BackendName, initial: Float32Array[]): Promise<Float32Array[]> {
