@@ -348,13 +348,22 @@ export function transferMarkdown(r: TransferResults): string {
   ].join("\n");
 }
 
+/** The data of {@link transferExperiment}. */
+export interface TransferData {
+  /** The small labelled training set. */
+  train: Dataset;
+  /** Held-out set of the same classes: the accuracy of the table. */
+  test: Dataset;
+  /** Set for the per-epoch validation curves (default `test`); a small one keeps epochs cheap. */
+  validation?: Dataset;
+}
+
 /**
  * Compares, on the same small target set and with the same seeds: training the small VGG from scratch,
- * the pretrained base frozen with a new head, and fine-tuning its top block afterwards. `data.train` is
- * the small labelled set, `data.test` the held-out set (the same classes).
+ * the pretrained base frozen with a new head, and fine-tuning its top block afterwards.
  */
 export async function transferExperiment(
-  data: { train: Dataset; test: Dataset },
+  data: TransferData,
   options: TransferExperimentOptions = {},
 ): Promise<TransferResults> {
   if (!data?.train?.images || !data?.test?.images) {
@@ -392,7 +401,7 @@ export async function transferExperiment(
 
 /** One run of every variant with one seed. */
 async function runVariants(
-  data: { train: Dataset; test: Dataset },
+  data: TransferData,
   options: TransferExperimentOptions,
 ): Promise<{ rows: TransferRow[]; histories: Record<string, History> }> {
   const classes = data.train.classNames.length;
@@ -407,7 +416,7 @@ async function runVariants(
     batchSize: options.batchSize ?? 32,
     seed,
     progress: options.progress,
-    validationData: data.test,
+    validationData: data.validation ?? data.test,
   };
   const rows: TransferRow[] = [];
   const histories: Record<string, History> = {};
@@ -515,10 +524,11 @@ function unansweredLab(task: string, example: string): never {
 }
 
 /**
- * Checks augmentation options for small grey clothing images: at least one geometric transform, in ranges
+ * Checks augmentation options for small grey clothing images (prints a confirmation or throws an
+ * `ExerciseError` with a hint): at least one geometric transform, in ranges
  * that keep the garment recognisable (rotation ≤ 30°, translate/zoom/crop moderate), and no vertical flip.
  */
-export function checkAugmentation(options: Omit<RandomAugmentOptions, "seed"> | undefined): true {
+export function checkAugmentation(options: Omit<RandomAugmentOptions, "seed"> | undefined): void {
   const task = "augmentation";
   if (options === undefined) unansweredLab(task, "{ rotation: 10 }");
   if (typeof options !== "object" || options === null) {
@@ -564,7 +574,6 @@ export function checkAugmentation(options: Omit<RandomAugmentOptions, "seed"> | 
     );
   }
   console.log(`✔ Augmentation razonable: ${geometric.join(", ")}.`);
-  return true;
 }
 
 function layerState(model: tf.LayersModel) {
@@ -578,7 +587,7 @@ function layerState(model: tf.LayersModel) {
  * Checks the transfer model of the lab: pretrained `block…` layers frozen, a new head (trainable) with
  * `classes` outputs.
  */
-export function checkFrozenModel(model: tf.LayersModel | undefined, classes = 5): true {
+export function checkFrozenModel(model: tf.LayersModel | undefined, classes = 5): void {
   const task = "base congelada";
   if (model === undefined) unansweredLab(task, "addHead(base, { classes: 5 })");
   if (!(model instanceof tf.LayersModel)) {
@@ -607,7 +616,6 @@ export function checkFrozenModel(model: tf.LayersModel | undefined, classes = 5)
     );
   }
   console.log(`✔ Base congelada (${base.length} capas) y cabeza nueva entrenable (${head.length} capas).`);
-  return true;
 }
 
 /** The learning rates compared by {@link checkFineTune}. */
@@ -622,7 +630,7 @@ export interface FineTuneAnswer {
  * Checks a fine-tuning setup: the top block (`block3…`) unfrozen, the lower blocks still frozen, and a
  * learning rate clearly lower than the one used with the frozen base.
  */
-export function checkFineTune(model: tf.LayersModel | undefined, options: FineTuneAnswer): true {
+export function checkFineTune(model: tf.LayersModel | undefined, options: FineTuneAnswer): void {
   const { lr, frozenLr } = options;
   const task = "fine-tuning";
   if (model === undefined || lr === undefined) unansweredLab(task, 'setTrainable(modelo, true, { match: "…" })');
@@ -650,6 +658,5 @@ export function checkFineTune(model: tf.LayersModel | undefined, options: FineTu
         "aprendido. Pista: usa uno bastante menor que el de la fase con la base congelada.",
     );
   }
-  console.log(`✔ Fine-tuning: ${top.map((l) => l.name).join(", ")} descongelado, lr ${lr}.`);
-  return true;
+  console.log(`✔ Fine-tuning: ${top.map((l) => l.name).join(", ")} descongelado, lr ${Number(lr.toPrecision(3))}.`);
 }
