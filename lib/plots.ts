@@ -208,7 +208,13 @@ export function trainingCurves(
     const axis = p === 0 ? "" : String(p + 1);
     const lo = p / panels.length + (p > 0 ? 0.06 : 0),
       hi = (p + 1) / panels.length - (p < panels.length - 1 ? 0.04 : 0);
-    layout[`xaxis${axis}`] = { domain: [lo, hi], title: { text: "época" }, anchor: `y${axis}`, dtick: 1 };
+    const few = Math.max(...runs.map(([, h]) => h.epochs.length)) <= 15;
+    layout[`xaxis${axis}`] = {
+      domain: [lo, hi],
+      title: { text: "época" },
+      anchor: `y${axis}`,
+      ...(few ? { dtick: 1 } : {}),
+    };
     layout[`yaxis${axis}`] = { title: { text: label }, anchor: `x${axis}` };
   });
   return figure(data, layout);

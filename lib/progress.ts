@@ -59,7 +59,17 @@ export interface ProgressOptions {
   title?: string;
   /** Minimum milliseconds between two in-place updates (default 300 in a notebook, 150 in a terminal). */
   minIntervalMs?: number;
+  /**
+   * Notebook output to draw in: reporters given the same id reuse one output (e.g. the repeats of an
+   * experiment), instead of adding one output each. Default: a new output.
+   */
+  displayId?: string;
+  /** Sends a notebook display; default `Deno.jupyter.display` (tests and other frontends pass their own). */
+  display?: (bundle: Record<string, string>, options: Deno.jupyter.DisplayOptions) => Promise<void>;
 }
+
+/** Display ids already shown in this kernel session (their output exists and can be updated). */
+const shownDisplays = new Set<string>();
 
 /** True when running inside the Deno Jupyter kernel (`Deno.jupyter` exists there and throws elsewhere). */
 export function inNotebook(): boolean {
@@ -170,8 +180,9 @@ export class TrainingProgress {
   readonly mode: Exclude<ProgressMode, "auto">;
   private readonly title: string;
   private readonly minInterval: number;
-  private readonly displayId = `cnn-progress-${Date.now().toString(36)}-${++displayCounter}`;
-  private shown = false;
+  private readonly displayId: string;
+  private readonly display?: ProgressOptions["display"];
+  private shown: boolean;
   private lastUpdate = 0;
   private t0 = 0;
   private epochs = 0;
@@ -190,6 +201,9 @@ export class TrainingProgress {
     this.mode = mode === "auto" ? (inNotebook() ? "notebook" : "terminal") : mode;
     this.title = options.title ?? "Entrenamiento";
     this.minInterval = options.minIntervalMs ?? (this.mode === "notebook" ? 300 : 150);
+    this.displayId = options.displayId ?? `cnn-progress-${Date.now().toString(36)}-${++displayCounter}`;
+    this.shown = shownDisplays.has(this.displayId);
+    this.display = options.display;
   }
 
   /** Starts the clock and shows the empty report. `previous` are epochs already done (resumed training). */
@@ -274,10 +288,10 @@ export class TrainingProgress {
       return;
     }
     const bundle = { "text/html": this.html(fraction), "text/plain": `${this.title}: ${this.status}` };
-    // deno-lint-ignore no-explicit-any
-    const jupyter = (Deno as any).jupyter;
-    await jupyter.display(bundle, { raw: true, display_id: this.displayId, update: this.shown });
+    const display = this.display ?? ((b, o) => Deno.jupyter.display(b, o));
+    await display(bundle, { raw: true, display_id: this.displayId, update: this.shown });
     this.shown = true;
+    shownDisplays.add(this.displayId);
   }
 
   /** The notebook view as HTML (bar, status, curves); exposed for tests. */

@@ -137,6 +137,8 @@ export interface TrainOptions {
   progress?: ProgressMode | false;
   /** Title of the progress display. */
   title?: string;
+  /** Notebook output for the progress: runs with the same id redraw one output (see `ProgressOptions`). */
+  progressId?: string;
   /** Save a checkpoint (weights + optimizer + history, atomically) to this directory after every epoch. */
   checkpointDir?: string;
   /** History of a previous run to continue (from `loadCheckpoint`): training resumes at the next epoch. */
@@ -430,6 +432,7 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
   const progress = new TrainingProgress({
     mode: options.progress === false ? "none" : options.progress,
     title: options.title ?? `Entrenamiento (${tf.getBackend()}, ${history.optimizer})`,
+    displayId: options.progressId,
   });
   await progress.start({ epochs, batchesPerEpoch, samplesPerEpoch: n, previous });
 

@@ -375,7 +375,8 @@ export async function transferExperiment(
   }
   const first = options.seed ?? 0;
   const runs: Array<{ rows: TransferRow[]; histories: Record<string, History> }> = [];
-  for (let r = 0; r < repeats; r++) runs.push(await runVariants(data, { ...options, seed: first + r }));
+  const runId = `transfer-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 6)}`;
+  for (let r = 0; r < repeats; r++) runs.push(await runVariants(data, { ...options, seed: first + r }, runId));
   const rows = runs[0].rows.map((row, i) => {
     const accuracies = runs.map((run) => run.rows[i].accuracy);
     return {
@@ -403,6 +404,7 @@ export async function transferExperiment(
 async function runVariants(
   data: TransferData,
   options: TransferExperimentOptions,
+  runId: string,
 ): Promise<{ rows: TransferRow[]; histories: Record<string, History> }> {
   const classes = data.train.classNames.length;
   const pretrained = options.pretrained ?? PRETRAINED_BASE;
@@ -412,6 +414,10 @@ async function runVariants(
   const scratchEpochs = options.scratchEpochs ?? epochs + ftEpochs;
   const seed = options.seed ?? 0;
   const variants = options.variants ?? ["scratch", "frozen", "finetune"];
+  const tag = (variant: TransferVariant) => ({
+    title: `${LABELS[variant]} (semilla ${seed})`,
+    progressId: `${runId}-${variant}`,
+  });
   const common: TrainOptions = {
     batchSize: options.batchSize ?? 32,
     seed,
@@ -437,7 +443,7 @@ async function runVariants(
       lr,
       optimizer: "adam",
       augment,
-      title: LABELS.frozen,
+      ...tag("frozen"),
     });
     return { model, history, seconds: (performance.now() - t0) / 1000 };
   };
@@ -475,7 +481,7 @@ async function runVariants(
             optimizer: "adam",
             lr,
             augment,
-            title: LABELS[variant],
+            ...tag(variant),
           });
           await record(variant, model, history, (performance.now() - t0) / 1000);
         } finally {
@@ -500,7 +506,7 @@ async function runVariants(
             optimizer: "adam",
             lr: options.fineTuneLr ?? lr / 10,
             augment,
-            title: LABELS.finetune,
+            ...tag("finetune"),
           });
           await record(variant, run.model, history, run.seconds + (performance.now() - t1) / 1000);
         } finally {

@@ -35,3 +35,21 @@ Deno.test("TrainingProgress (outside a kernel) renders bar, status and curves in
   assert.match(html, /lr ÷ 10/);
   assert.throws(() => new TrainingProgress({ mode: "web" as "none" }), /progress.mode="web"/);
 });
+
+Deno.test("reporters sharing a displayId reuse one notebook output (update instead of a new display)", async () => {
+  const calls: Array<{ id?: string; update?: boolean }> = [];
+  const display = (_b: Record<string, string>, o: Deno.jupyter.DisplayOptions) => {
+    calls.push({ id: o.display_id, update: o.update });
+    return Promise.resolve();
+  };
+  for (let i = 0; i < 2; i++) {
+    const p = new TrainingProgress({ mode: "notebook", displayId: "mismo", display });
+    await p.start({ epochs: 1, batchesPerEpoch: 1, samplesPerEpoch: 1 });
+    await p.end("fin");
+  }
+  const other = new TrainingProgress({ mode: "notebook", display });
+  await other.start({ epochs: 1, batchesPerEpoch: 1, samplesPerEpoch: 1 });
+  assert.deepEqual(calls.map((c) => c.update), [false, true, true, true, false]);
+  assert.deepEqual(calls.slice(0, 4).map((c) => c.id), ["mismo", "mismo", "mismo", "mismo"]);
+  assert.notEqual(calls[4].id, "mismo");
+});
