@@ -4,7 +4,7 @@
  * vestido, abrigo), with a fixed seed — and saves it under `data/models/<name>/` (model.json + weights)
  * with a README saying how it was made and its test accuracy.
  *
- * Options: `--epochs N` (default 4), `--batchnorm` (BatchNorm after each conv), `--out DIR`
+ * Options: `--epochs N` (default 8), `--batchnorm` (BatchNorm after each conv), `--out DIR`
  * (default `data/models/fashion_vgg_0_4`), `--seed N` (default 42), `--limit N` (training images, for a
  * quick try; default all), `--classes 0,1,2,3,4` (the source classes; default 0–4).
  * @module
@@ -38,7 +38,7 @@ function intArg(name: string, fallback: number): number {
 
 const root = resolve(import.meta.dirname ?? ".", "..");
 const out = resolve(root, arg("out") ?? "data/models/fashion_vgg_0_4");
-const epochs = intArg("epochs", 4);
+const epochs = intArg("epochs", 8);
 const seed = intArg("seed", 42);
 const batchNorm = Deno.args.includes("--batchnorm");
 const limitArg = arg("limit");
