@@ -45,7 +45,9 @@ const limitArg = arg("limit");
 const classesArg = arg("classes");
 const classes = classesArg ? classesArg.split(",").map(Number) : [0, 1, 2, 3, 4];
 if (classes.some((c) => !Number.isInteger(c) || c < 0 || c > 9) || new Set(classes).size !== classes.length) {
-  throw new Error(`--classes debe ser una lista de clases distintas de 0 a 9 separadas por comas; se recibió "${classesArg}".`);
+  throw new Error(
+    `--classes debe ser una lista de clases distintas de 0 a 9 separadas por comas; se recibió "${classesArg}".`,
+  );
 }
 const classesText = classes.join(", ");
 
