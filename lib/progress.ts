@@ -9,7 +9,7 @@
 /** Where progress goes: `auto` picks the notebook inside the Deno Jupyter kernel, else the terminal. */
 export type ProgressMode = "auto" | "notebook" | "terminal" | "none";
 
-/** One finished epoch, as shown by the progress display (a subset of `EpochLogs` in `train.ts`). */
+/** One finished epoch, as shown by the progress display (`EpochLogs` in `train.ts` extends it). */
 export interface ProgressEpoch {
   /** 1-based epoch number. */
   epoch: number;

@@ -11,25 +11,13 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "./datasets/dataset.ts";
 import { seededRandom, shuffleInPlace } from "./datasets/random.ts";
-import { type ProgressMode, TrainingProgress } from "./progress.ts";
+import { type ProgressEpoch, type ProgressMode, TrainingProgress } from "./progress.ts";
 import { saveCheckpoint } from "./checkpoint.ts";
 import { writeFileAtomic } from "./checkpoint.ts";
 import { randomAugment, type RandomAugmentOptions } from "./augment.ts";
 
-/** Metrics of one epoch. */
-export interface EpochLogs {
-  /** 1-based epoch number (continues across resumed runs). */
-  epoch: number;
-  /** Mean training loss over the epoch (with dropout/augmentation active). */
-  loss: number;
-  /** Training accuracy over the epoch, in [0, 1]. */
-  acc: number;
-  /** Validation loss (inference mode), when there is validation data. */
-  valLoss?: number;
-  /** Validation accuracy, when there is validation data. */
-  valAcc?: number;
-  /** Learning rate used during the epoch. */
-  lr: number;
+/** Metrics of one epoch: what the progress display shows, plus timing. */
+export interface EpochLogs extends ProgressEpoch {
   /** Wall-clock seconds of the epoch (training + validation). */
   seconds: number;
   /** Training throughput, samples per second. */
