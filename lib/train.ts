@@ -301,6 +301,23 @@ async function sumsOver(
   return { loss, correct, n };
 }
 
+/** Tracks the best value of a monitored metric and for how many epochs it has not improved. */
+class Plateau {
+  best = NaN;
+  wait = 0;
+  constructor(readonly monitor: MonitorName, readonly patience: number) {}
+  /** Records one epoch: `improved`, `waiting`, or `plateau` once `patience` epochs passed without improving. */
+  update(logs: EpochLogs): "improved" | "waiting" | "plateau" {
+    const v = logs[this.monitor] as number;
+    if (Number.isNaN(this.best) || better(this.monitor, v, this.best)) {
+      this.best = v;
+      this.wait = 0;
+      return "improved";
+    }
+    return ++this.wait >= this.patience ? "plateau" : "waiting";
+  }
+}
+
 function better(monitor: MonitorName, a: number, b: number): boolean {
   return monitor === "acc" || monitor === "valAcc" ? a > b + 1e-6 : a < b - 1e-6;
 }
@@ -414,8 +431,9 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
   if (rlr && !(rlr.factor > 0 && rlr.factor < 1)) {
     throw new Error(`reduceLrOnPlateau.factor debe estar entre 0 y 1 (0.1 divide entre 10) y es ${rlr.factor}.`);
   }
-  const rlrState = { best: NaN, wait: 0 };
-  const esState = { best: NaN, wait: 0, weights: undefined as tf.Tensor[] | undefined };
+  const rlrState = rlr && new Plateau(rlr.monitor ?? defaultMonitor, rlr.patience);
+  const esState = es && new Plateau(es.monitor ?? defaultMonitor, es.patience);
+  let bestWeights: tf.Tensor[] | undefined;
 
   const progress = new TrainingProgress({
     mode: options.progress === false ? "none" : options.progress,
@@ -506,39 +524,31 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
       await options.callbacks?.onEpochEnd?.(epoch, logs);
 
       // Early stopping: remember the best weights.
-      if (es) {
-        const monitor = es.monitor ?? defaultMonitor;
-        const v = logs[monitor] as number;
-        if (Number.isNaN(esState.best) || better(monitor, v, esState.best)) {
-          esState.best = v;
-          esState.wait = 0;
+      if (es && esState) {
+        const state = esState.update(logs);
+        if (state === "improved") {
           history.bestEpoch = epoch;
           if (es.restoreBestWeights) {
-            tf.dispose(esState.weights);
-            esState.weights = model.getWeights().map((w) => w.clone());
+            tf.dispose(bestWeights);
+            bestWeights = model.getWeights().map((w) => w.clone());
           }
-        } else if (++esState.wait >= es.patience) {
+        } else if (state === "plateau") {
           history.stopReason = "earlyStopping";
-          progress.note(`Early stopping: ${monitor} no mejora desde la época ${history.bestEpoch}.`);
+          progress.note(`Early stopping: ${esState.monitor} no mejora desde la época ${history.bestEpoch}.`);
         }
       }
       // Reduce the learning rate on plateau.
-      if (rlr) {
-        const monitor = rlr.monitor ?? defaultMonitor;
-        const v = logs[monitor] as number;
-        if (Number.isNaN(rlrState.best) || better(monitor, v, rlrState.best)) {
-          rlrState.best = v;
-          rlrState.wait = 0;
-        } else if (++rlrState.wait >= rlr.patience) {
-          const newLr = Math.max(rlr.minLr, lr * rlr.factor);
-          if (newLr < lr) {
-            setLearningRate(optimizer, newLr);
-            progress.note(
-              `Época ${epoch}: ${monitor} no mejora; learning rate ${lr.toExponential(1)} → ${newLr.toExponential(1)}.`,
-            );
-          }
-          rlrState.wait = 0;
+      if (rlr && rlrState?.update(logs) === "plateau") {
+        const newLr = Math.max(rlr.minLr, lr * rlr.factor);
+        if (newLr < lr) {
+          setLearningRate(optimizer, newLr);
+          progress.note(
+            `Época ${epoch}: ${rlrState.monitor} no mejora; learning rate ${lr.toExponential(1)} → ${
+              newLr.toExponential(1)
+            }.`,
+          );
         }
+        rlrState.wait = 0;
       }
       if (options.checkpointDir) await saveCheckpoint(model, options.checkpointDir, { history });
       if (history.stopReason === "earlyStopping") break;
@@ -547,12 +557,12 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
         break;
       }
     }
-    if (es?.restoreBestWeights && esState.weights && history.stopReason === "earlyStopping") {
-      model.setWeights(esState.weights);
+    if (es?.restoreBestWeights && bestWeights && history.stopReason === "earlyStopping") {
+      model.setWeights(bestWeights);
     }
   } finally {
     dropouts.forEach((l, i) => l.seed = dropoutSeeds[i]);
-    tf.dispose(esState.weights);
+    tf.dispose(bestWeights);
     tf.dispose(owned);
   }
   const last = history.epochs[history.epochs.length - 1];
