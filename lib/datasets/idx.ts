@@ -127,7 +127,10 @@ export interface IdxPair {
  * examples; a mismatch is an error naming both files.
  */
 export async function readIdxPair(imagesPath: string, labelsPath: string): Promise<IdxPair> {
-  const [images, labels] = await Promise.all([readIdx(imagesPath, { ndims: 3 }), readIdx(labelsPath, { ndims: 1 })]);
+  // Both files are read concurrently, but an error in the images file is always the one reported first.
+  const settled = await Promise.allSettled([readIdx(imagesPath, { ndims: 3 }), readIdx(labelsPath, { ndims: 1 })]);
+  for (const r of settled) if (r.status === "rejected") throw r.reason;
+  const [images, labels] = settled.map((r) => (r as PromiseFulfilledResult<IdxArray>).value);
   if (images.dims[0] !== labels.dims[0]) {
     throw new Error(
       `Las imágenes y las etiquetas no coinciden: ${basename(imagesPath)} tiene ${images.dims[0]} imágenes y ` +
