@@ -15,6 +15,7 @@ import { type ProgressEpoch, type ProgressMode, TrainingProgress } from "./progr
 import { saveCheckpoint } from "./checkpoint.ts";
 import { writeFileAtomic } from "./checkpoint.ts";
 import { randomAugment, type RandomAugmentOptions } from "./augment.ts";
+import { warnIfTestAsValidation } from "./validation.ts";
 
 /** Metrics of one epoch: what the progress display shows, plus timing. */
 export interface EpochLogs extends ProgressEpoch {
@@ -94,7 +95,10 @@ export interface TrainOptions {
   seed?: number;
   /** Shuffle the examples each epoch (seeded); default true. */
   shuffle?: boolean;
-  /** Validation set, evaluated after every epoch in inference mode. */
+  /**
+   * Validation set, evaluated after every epoch in inference mode: carve it from the training set with
+   * `splitValidation` (a test split here gets a warning: the test set is measured once, at the end).
+   */
   validationData?: Dataset;
   /** Alternatively, hold out this fraction of `data` (its last examples, before shuffling) for validation. */
   validationSplit?: number;
@@ -328,7 +332,7 @@ function better(monitor: MonitorName, a: number, b: number): boolean {
  * ```ts
  * const history = await train(model, fashion.train, {
  *   epochs: 5, batchSize: 128, optimizer: "sgd", lr: 1e-2, weightDecay: 5e-4,
- *   validationData: fashion.test, reduceLrOnPlateau: true,
+ *   validationData: fashion.validation, reduceLrOnPlateau: true,
  * });
  * ```
  */
@@ -342,6 +346,7 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
   checkPositiveInt("epochs", options.epochs);
   checkPositiveInt("batchSize", options.batchSize);
   if (options.validationData) checkDataset("validationData", options.validationData);
+  warnIfTestAsValidation(options.validationData);
   const split = options.validationSplit;
   if (split !== undefined && !(split > 0 && split < 1)) {
     throw new Error(`validationSplit debe estar entre 0 y 1 (fracción para validación) y es ${split}.`);

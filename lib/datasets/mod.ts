@@ -10,6 +10,7 @@ export {
   type Dataset,
   datasetFromBytes,
   type DatasetFromBytesOptions,
+  type DatasetSplit,
   disposeDataset,
   splitDataset,
   type SplitDatasets,
