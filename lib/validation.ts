@@ -53,8 +53,8 @@ export async function splitValidation(data: Dataset, options: SplitValidationOpt
 
 /** The one-line Spanish warning {@link train} prints when its validation data is a test split. */
 export const TEST_AS_VALIDATION_WARNING =
-  "⚠ validationData es el conjunto de test: si las curvas, el early stopping o el learning rate se deciden " +
-  "mirándolo, el test deja de medir datos nuevos y su accuracy sale optimista. Saca la validación del " +
+  "⚠ validationData es el conjunto de test: si las curvas, el early stopping o la tasa de aprendizaje se " +
+  "deciden mirándolo, el test deja de medir datos nuevos y su exactitud sale optimista. Saca la validación del " +
   "entrenamiento con splitValidation(train, { size, seed }) y evalúa el test una sola vez, al final.";
 
 /** Prints {@link TEST_AS_VALIDATION_WARNING} (once) when `validation` is a test split; returns whether it did. */
