@@ -11,7 +11,6 @@ export { tf };
 export * from "./runtime.ts";
 export * from "./kernels_wasm.ts";
 export * from "./kernels_adam.ts";
-export { formatCompact, formatNumber, formatPercent, formatSeconds } from "./format.ts";
 export * from "./dimensions.ts";
 export * from "./architectures.ts";
 export * from "./tables.ts";
