@@ -14,6 +14,7 @@ import sharp from "sharp";
 import { type ImageInput, type RawImage, sharpOf, sizeOf } from "./datasets/decode.ts";
 import { seededRandom, uniform } from "./datasets/random.ts";
 import { imageGrid } from "./images.ts";
+import { formatNumber, formatPercent } from "./format.ts";
 
 /** Which flips {@link randomAugment} may apply (each with probability 1/2). */
 export type FlipMode = boolean | "horizontal" | "vertical" | "both";
@@ -328,12 +329,12 @@ export function describeParams(p: AugmentParams): string {
   const parts: string[] = [];
   if (p.angle) parts.push(`rot ${p.angle.toFixed(0)}°`);
   if (p.dx || p.dy) parts.push(`desp (${p.dx.toFixed(0)},${p.dy.toFixed(0)})`);
-  if (p.zoom !== 1) parts.push(`zoom ${p.zoom.toFixed(2)}`);
-  if (p.crop !== 1) parts.push(`recorte ${(p.crop * 100).toFixed(0)}%`);
+  if (p.zoom !== 1) parts.push(`zoom ${formatNumber(p.zoom, { decimals: 2 })}`);
+  if (p.crop !== 1) parts.push(`recorte ${formatPercent(p.crop, { decimals: 0 })}`);
   if (p.flipH) parts.push("espejo");
   if (p.flipV) parts.push("vertical");
-  if (p.brightness) parts.push(`brillo ${p.brightness >= 0 ? "+" : ""}${p.brightness.toFixed(2)}`);
-  if (p.contrast !== 1) parts.push(`contraste ×${p.contrast.toFixed(2)}`);
+  if (p.brightness) parts.push(`brillo ${p.brightness >= 0 ? "+" : ""}${formatNumber(p.brightness, { decimals: 2 })}`);
+  if (p.contrast !== 1) parts.push(`contraste ×${formatNumber(p.contrast, { decimals: 2 })}`);
   // Non-breaking spaces inside an item, so that grid labels wrap only between items.
   return parts.map((x) => x.replaceAll(" ", "\u00a0")).join(", ") || "sin cambios";
 }

@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "./datasets/dataset.ts";
+import { formatCount, formatNumber, formatPercent } from "./format.ts";
 
 /** Options for {@link evaluate}. */
 export interface EvaluateOptions {
@@ -95,7 +96,7 @@ function escapeHtml(s: string): string {
 }
 
 function pct(v: number): string {
-  return Number.isFinite(v) ? `${(100 * v).toFixed(1)} %` : "–";
+  return formatPercent(v);
 }
 
 /** A Markdown summary of an evaluation: accuracy, per-class table, most confused pairs. */
@@ -108,7 +109,9 @@ export function evaluationMarkdown(ev: Evaluation): string {
   pairs.sort((a, b) => b[0] - a[0]);
   const confused = pairs.slice(0, 3).map(([v, t, p]) => `${ev.classNames[t]} → ${ev.classNames[p]} (${v})`);
   return [
-    `**Accuracy: ${pct(ev.accuracy)}** (${ev.count} ejemplos, loss ${ev.loss.toFixed(4)})`,
+    `**Exactitud: ${pct(ev.accuracy)}** (${formatCount(ev.count)} ejemplos, pérdida ${
+      formatNumber(ev.loss, { decimals: 4 })
+    })`,
     "",
     "| clase | nombre | precision | recall | ejemplos |",
     "|---:|---|---:|---:|---:|",
@@ -124,7 +127,7 @@ function displayable(ev: Evaluation): Evaluation {
     enumerable: false,
     value: () => ({
       "text/markdown": evaluationMarkdown(ev),
-      "text/plain": `Accuracy ${pct(ev.accuracy)} (${ev.count} ejemplos)`,
+      "text/plain": `Exactitud ${pct(ev.accuracy)} (${formatCount(ev.count)} ejemplos)`,
     }),
   });
   return ev;

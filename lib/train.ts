@@ -16,6 +16,7 @@ import { saveCheckpoint } from "./checkpoint.ts";
 import { writeFileAtomic } from "./checkpoint.ts";
 import { randomAugment, type RandomAugmentOptions } from "./augment.ts";
 import { warnIfTestAsValidation } from "./validation.ts";
+import { formatPercent } from "./format.ts";
 
 /** Metrics of one epoch: what the progress display shows, plus timing. */
 export interface EpochLogs extends ProgressEpoch {
@@ -572,9 +573,9 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
   }
   const last = history.epochs[history.epochs.length - 1];
   const summary = last
-    ? `terminado: ${history.epochs.length} épocas, acc ${last.acc.toFixed(3)}` +
-      (last.valAcc !== undefined ? `, val_acc ${last.valAcc.toFixed(3)}` : "") +
-      (history.stopReason === "earlyStopping" ? ` (early stopping; mejor época ${history.bestEpoch})` : "")
+    ? `terminado: ${history.epochs.length} épocas, exactitud ${formatPercent(last.acc)}` +
+      (last.valAcc !== undefined ? `, en validación ${formatPercent(last.valAcc)}` : "") +
+      (history.stopReason === "earlyStopping" ? ` (parada temprana; mejor época ${history.bestEpoch})` : "")
     : "terminado";
   await progress.end(summary);
   await options.callbacks?.onTrainEnd?.(history);

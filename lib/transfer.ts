@@ -12,6 +12,7 @@ import type { Dataset } from "./datasets/dataset.ts";
 import { loadModel } from "./checkpoint.ts";
 import { disposeModel, type History, train, type TrainOptions } from "./train.ts";
 import { evaluate } from "./evaluate.ts";
+import { formatCount, formatNumber, formatPercent, formatSeconds } from "./format.ts";
 import { ExerciseError, UNANSWERED_PREFIX } from "./exercises.ts";
 import type { RandomAugmentOptions } from "./augment.ts";
 
@@ -335,15 +336,19 @@ const LABELS: Record<TransferVariant, string> = {
 /** Markdown table of a transfer experiment. */
 export function transferMarkdown(r: TransferResults): string {
   return [
-    `Entrenamiento con ${r.sizes.train} imágenes, test con ${r.sizes.test} · backend ${r.backend}` +
+    `Entrenamiento con ${formatCount(r.sizes.train)} imágenes, test con ${
+      formatCount(r.sizes.test)
+    } · backend ${r.backend}` +
     (r.seeds.length > 1 ? ` · media de ${r.seeds.length} repeticiones (semillas ${r.seeds.join(", ")})` : ""),
     "",
-    "| variante | accuracy (test) | parámetros entrenables | épocas | tiempo |",
+    "| variante | exactitud (test) | parámetros entrenables | épocas | tiempo |",
     "|---|---:|---:|---:|---:|",
     ...r.rows.map((x) =>
-      `| ${x.label} | ${(100 * x.accuracy).toFixed(1)} %${
-        x.accuracies && x.accuracies.length > 1 ? ` (${x.accuracies.map((a) => (100 * a).toFixed(1)).join(" / ")})` : ""
-      } | ${x.trainableParams.toLocaleString("es-ES")} | ${x.epochs} | ${x.seconds.toFixed(1)} s |`
+      `| ${x.label} | ${formatPercent(x.accuracy)}${
+        x.accuracies && x.accuracies.length > 1
+          ? ` (${x.accuracies.map((a) => formatNumber(100 * a, { decimals: 1 })).join(" / ")})`
+          : ""
+      } | ${formatCount(x.trainableParams)} | ${x.epochs} | ${formatSeconds(x.seconds)} |`
     ),
   ].join("\n");
 }
@@ -664,5 +669,9 @@ export function checkFineTune(model: tf.LayersModel | undefined, options: FineTu
         "aprendido. Pista: usa uno bastante menor que el de la fase con la base congelada.",
     );
   }
-  console.log(`✔ Fine-tuning: ${top.map((l) => l.name).join(", ")} descongelado, lr ${Number(lr.toPrecision(3))}.`);
+  console.log(
+    `✔ Fine-tuning: ${top.map((l) => l.name).join(", ")} descongelado, tasa de aprendizaje ${
+      formatNumber(Number(lr.toPrecision(3)), { maxDecimals: 8 })
+    }.`,
+  );
 }
