@@ -69,7 +69,7 @@ export interface EarlyStoppingOptions {
   patience?: number;
   /** Metric watched; default `valLoss` when there is validation data, else `loss`. */
   monitor?: MonitorName;
-  /** Put back the weights of the best epoch at the end; default true. */
+  /** Put back the weights of the best epoch at the end (stopped early or not); default true. */
   restoreBestWeights?: boolean;
 }
 
@@ -563,8 +563,13 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
         break;
       }
     }
-    if (es?.restoreBestWeights && bestWeights && history.stopReason === "earlyStopping") {
+    // Keras 3 behaviour: the best epoch's weights come back whenever they are not the last ones, whether
+    // training stopped early or ran all its epochs (a run must not end on a collapse).
+    if (es?.restoreBestWeights && bestWeights && history.bestEpoch !== history.epochs.at(-1)?.epoch) {
       model.setWeights(bestWeights);
+      if (history.stopReason !== "earlyStopping") {
+        progress.note(`Se recuperan los pesos de la mejor época (${history.bestEpoch}) según ${esState!.monitor}.`);
+      }
     }
   } finally {
     dropouts.forEach((l, i) => l.seed = dropoutSeeds[i]);
