@@ -12,7 +12,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { initRuntime, type RuntimeInfo } from "../lib/runtime.ts";
+import { initRuntime, type RuntimeInfo } from "../lib/engine/runtime.ts";
 import { BENCH_MODELS, type BenchModel } from "./models.ts";
 import { benchAugment } from "./augment_bench.ts";
 

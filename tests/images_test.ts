@@ -36,7 +36,7 @@ Deno.test("toPng: a 28×28 grey image is enlarged ×4 with nearest neighbour; no
   x.dispose();
   fmap.dispose();
   const bad = tf.zeros([4, 4, 2]) as tf.Tensor3D;
-  await assert.rejects(toPng(bad), /1 o 3 canales y esta tiene 2/);
+  await assert.rejects(toPng(bad), /1 canal \(gris\), 3 \(RGB\) o 4 \(RGBA\) y esta tiene 2/);
   bad.dispose();
 });
 

@@ -7,7 +7,7 @@
 import { lenet5 } from "../bench/models.ts";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { type BackendName, initRuntime, useBackend, webgpuAdapter } from "../lib/runtime.ts";
+import { type BackendName, initRuntime, useBackend, webgpuAdapter } from "../lib/engine/runtime.ts";
 import {
   CPU_FAST_KERNELS,
   fastKernelFuncs,
@@ -15,7 +15,7 @@ import {
   registerFastKernels,
   restoreStockKernels,
   WASM_FAST_KERNELS,
-} from "../lib/kernels_wasm.ts";
+} from "../lib/engine/kernels.ts";
 
 await initRuntime({ quiet: true, backend: "cpu" });
 // The reference is TF.js' own cpu code: the fast cpu kernels (same identities as on wasm) are switched

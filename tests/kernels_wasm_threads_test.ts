@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { withWasmThreads } from "../lib/kernels_wasm_threads.ts";
+import { withWasmThreads } from "../lib/engine/threads.ts";
 
 const probe = join(import.meta.dirname ?? ".", "fixtures", "wasm_threads_probe.ts");
 

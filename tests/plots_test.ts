@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { tf } from "../lib/mod.ts";
 import {
   activationMapsFigure,
-  augmentationPreview,
   barChart,
   confusionMatrixFigure,
   figureBundle,
@@ -13,9 +12,10 @@ import {
   resetPlotlyEmbedding,
   trainingCurves,
   wrongExamplesFigure,
-} from "../lib/plots.ts";
-import type { History } from "../lib/train.ts";
-import { disposeModel } from "../lib/train.ts";
+} from "../lib/show/plots.ts";
+import { augmentationPreview } from "../lib/show/augment_preview.ts";
+import type { History } from "../lib/learn/history.ts";
+import { disposeModel } from "../lib/learn/train.ts";
 
 const history: History = {
   epochs: [1, 2, 3].map((e) => ({

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatDuration, inNotebook, svgLineChart, TrainingProgress } from "../lib/progress.ts";
+import { formatDuration, inNotebook, svgLineChart, TrainingProgress } from "../lib/show/progress.ts";
 
 Deno.test("formatDuration writes m:ss and h:mm:ss", () => {
   assert.equal(formatDuration(0), "0:00");

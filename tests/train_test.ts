@@ -1,15 +1,8 @@
 import assert from "node:assert/strict";
 import { tf } from "../lib/mod.ts";
-import {
-  disposeModel,
-  epochPermutation,
-  type History,
-  loadHistory,
-  lossAndAccuracy,
-  saveHistory,
-  train,
-} from "../lib/train.ts";
-import { loadCheckpoint } from "../lib/checkpoint.ts";
+import { disposeModel, epochPermutation, lossAndAccuracy, train } from "../lib/learn/train.ts";
+import { type History, loadHistory, saveHistory } from "../lib/learn/history.ts";
+import { loadCheckpoint } from "../lib/learn/checkpoint.ts";
 
 /** Images 8×8 of noise; class 1 has a brighter left half, class 0 a brighter right half. */
 function toyData(n: number, seed = 1) {

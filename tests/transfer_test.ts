@@ -3,21 +3,18 @@ import { join } from "node:path";
 import { tf } from "../lib/mod.ts";
 import {
   addHead,
-  checkAugmentation,
-  checkFineTune,
-  checkFrozenModel,
   countTrainableParams,
   cutAt,
   freeze,
   loadPretrained,
   setTrainable,
-  smallVgg,
-  transferExperiment,
-  transferMarkdown,
   unfreezeTop,
-} from "../lib/transfer.ts";
-import { saveModel } from "../lib/checkpoint.ts";
-import { disposeModel, train } from "../lib/train.ts";
+} from "../lib/learn/transfer.ts";
+import { checkAugmentation, checkFineTune, checkFrozenModel } from "../lib/course/lab_checks.ts";
+import { smallVgg } from "../lib/cnn/small_vgg.ts";
+import { transferExperiment, transferMarkdown } from "../lib/course/transfer_experiment.ts";
+import { saveModel } from "../lib/learn/checkpoint.ts";
+import { disposeModel, train } from "../lib/learn/train.ts";
 
 const tiny = {
   inputShape: [8, 8, 1] as [number, number, number],

@@ -6,6 +6,7 @@
  */
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { existsSync } from "node:fs";
+import { commitTemp, tempPathFor } from "../lib/engine/files.ts";
 
 /** Repository root (the folder holding `deno.json`). */
 export const ROOT: string = resolve(import.meta.dirname ?? ".", "..");
@@ -152,7 +153,7 @@ async function ensureKernel(): Promise<void> {
 /** Renders an executed notebook to standalone offline HTML (no CDN scripts; plotly fallbacks kept). */
 export async function renderHtml(executed: string, htmlPath: string): Promise<void> {
   await Deno.mkdir(dirname(htmlPath), { recursive: true });
-  const tmpBase = `.${basename(htmlPath, ".html")}.${Deno.pid}.tmp`;
+  const tmpBase = basename(tempPathFor(htmlPath), ".html");
   const out = await new Deno.Command(PYTHON, {
     args: [
       "-m",
@@ -173,7 +174,7 @@ export async function renderHtml(executed: string, htmlPath: string): Promise<vo
     stderr: "piped",
   }).output();
   if (!out.success) throw new Error(`nbconvert falló con ${executed}:\n${decoder.decode(out.stderr)}`);
-  await Deno.rename(join(dirname(htmlPath), tmpBase + ".html"), htmlPath);
+  await commitTemp(join(dirname(htmlPath), tmpBase + ".html"), htmlPath);
 }
 
 /**

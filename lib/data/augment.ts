@@ -11,9 +11,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import sharp from "sharp";
-import { type ImageInput, type RawImage, sharpOf, sizeOf } from "./datasets/decode.ts";
-import { seededRandom, uniform } from "./datasets/random.ts";
-import { imageGrid } from "./images.ts";
+import { type ImageInput, type RawImage, sharpOf, sizeOf } from "./decode.ts";
+import { seededRandom, uniform } from "./random.ts";
 
 /** Which flips {@link randomAugment} may apply (each with probability 1/2). */
 export type FlipMode = boolean | "horizontal" | "vertical" | "both";
@@ -311,68 +310,4 @@ export async function augmentImage(input: ImageInput, options: ImageAugmentOptio
   const { image } = await augmentImageRaw(input, options);
   const buf = await rawSharp(image).png().toBuffer();
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-}
-
-/** Options for {@link augmentPreview}. */
-export interface AugmentPreviewOptions extends ImageAugmentOptions {
-  /** Images per row; default 4. */
-  cols?: number;
-  /** Put the original first (labelled "original"); default true. */
-  includeOriginal?: boolean;
-  /** Write the drawn parameters under each variant; default true. */
-  showParams?: boolean;
-}
-
-/** A short Spanish description of the parameters that changed, e.g. "rot −12°, desp (3,−1)". */
-export function describeParams(p: AugmentParams): string {
-  const parts: string[] = [];
-  if (p.angle) parts.push(`rot ${p.angle.toFixed(0)}°`);
-  if (p.dx || p.dy) parts.push(`desp (${p.dx.toFixed(0)},${p.dy.toFixed(0)})`);
-  if (p.zoom !== 1) parts.push(`zoom ${p.zoom.toFixed(2)}`);
-  if (p.crop !== 1) parts.push(`recorte ${(p.crop * 100).toFixed(0)}%`);
-  if (p.flipH) parts.push("espejo");
-  if (p.flipV) parts.push("vertical");
-  if (p.brightness) parts.push(`brillo ${p.brightness >= 0 ? "+" : ""}${p.brightness.toFixed(2)}`);
-  if (p.contrast !== 1) parts.push(`contraste ×${p.contrast.toFixed(2)}`);
-  // Non-breaking spaces inside an item, so that grid labels wrap only between items.
-  return parts.map((x) => x.replaceAll(" ", "\u00a0")).join(", ") || "sin cambios";
-}
-
-/**
- * A grid (PNG bytes) with `n` random variants of one photo, each from seed `seed + i`, labelled with the
- * parameters drawn — to see what each transform does before training with it.
- *
- * @example
- * await augmentPreview(sampleImagePath("astronaut"), 8, { rotation: 25, size: 160 })
- */
-export async function augmentPreview(
-  photo: ImageInput | { path: string },
-  n: number,
-  options: AugmentPreviewOptions = {},
-): Promise<Uint8Array> {
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`n debe ser un entero entre 1 y 64 y es ${n}.`);
-  const input: ImageInput = typeof photo === "object" && "path" in photo && !(photo instanceof Uint8Array)
-    ? photo.path
-    : photo as ImageInput;
-  const size = options.size ?? 160;
-  const seed = options.seed ?? 0;
-  const items: RawImage[] = [];
-  const labels: string[] = [];
-  if (options.includeOriginal ?? true) {
-    items.push((await augmentImageRaw(input, { size })).image);
-    labels.push("original");
-  }
-  for (let i = 0; i < n; i++) {
-    const { image, params } = await augmentImageRaw(input, { ...options, size, seed: seed + i });
-    items.push(image);
-    labels.push(describeParams(params));
-  }
-  const [, w] = sizeOf(size);
-  const showParams = options.showParams ?? true;
-  return await imageGrid(items, {
-    labels: showParams ? labels : undefined,
-    cols: options.cols ?? 4,
-    scale: 1,
-    fontSize: Math.max(9, Math.min(12, Math.floor(w / 14))),
-  });
 }

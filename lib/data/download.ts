@@ -5,6 +5,7 @@
  */
 import { createHash } from "node:crypto";
 import { basename, dirname } from "node:path";
+import { commitTemp, tempPathFor } from "../engine/files.ts";
 
 /** Checksums of a downloaded file, given to {@link DownloadOptions.verify}. */
 export interface DownloadDigests {
@@ -78,7 +79,7 @@ function makeProgress(label: string, option: DownloadOptions["progress"]): (rece
  */
 export async function downloadFile(url: string, dest: string, options: DownloadOptions = {}): Promise<DownloadDigests> {
   await Deno.mkdir(dirname(dest), { recursive: true });
-  const tmp = `${dest}.${Deno.pid}.${Date.now()}.tmp`;
+  const tmp = tempPathFor(dest);
   const label = options.label ?? basename(dest);
   const report = makeProgress(label, options.progress ?? true);
   const sha = createHash("sha256");
@@ -122,7 +123,7 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
     }
     const problem = await options.verify?.(tmp, digests);
     if (problem) throw new Error(`La descarga de ${url} no es válida: ${problem}. El fichero se ha borrado.`);
-    await Deno.rename(tmp, dest);
+    await commitTemp(tmp, dest);
     return digests;
   } catch (e) {
     try {

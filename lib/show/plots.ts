@@ -8,16 +8,35 @@
  * figures only a `<div>` and a `Plotly.newPlot` call that waits for it.
  *
  * Builders: {@link trainingCurves}, {@link paramsPerLayer}, {@link confusionMatrixFigure}, {@link wrongExamplesFigure},
- * {@link imageGridFigure},
- * {@link filtersFigure}, {@link activationMapsFigure}, {@link augmentationPreview}, {@link barChart}.
+ * {@link imageGridFigure}, {@link filtersFigure}, {@link activationMapsFigure}, {@link barChart}
+ * (`augment_preview.ts` adds the augmentation previews).
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import { createRequire } from "node:module";
 import { readFileSync } from "node:fs";
-import type { History } from "./train.ts";
-import type { Evaluation } from "./evaluate.ts";
-import { randomAugment, type RandomAugmentOptions } from "./augment.ts";
+import type { ProgressEpoch } from "./progress.ts";
+import { withDisplay } from "./display.ts";
+import { findLayer, modelUpTo } from "../cnn/layers.ts";
+
+/**
+ * What {@link trainingCurves} plots: a training history (the result of `train()`, or one read back with
+ * `loadHistory`): its per-epoch metrics. Declared here, structurally, so that plots depend on no training code.
+ */
+export interface HistoryLike {
+  /** One entry per epoch, in order. */
+  epochs: ProgressEpoch[];
+}
+
+/** What the evaluation figures use of an evaluation (the result of `evaluate()`). */
+export interface EvaluationLike {
+  /** Class names, indexed by label. */
+  classNames: string[];
+  /** `confusion[trueLabel][predLabel]` = number of examples. */
+  confusion: number[][];
+  /** The most confidently wrong examples. */
+  wrong: Array<{ trueLabel: number; predLabel: number; confidence: number; image: number[][][] }>;
+}
 
 /** Plotly trace (any type); see https://plotly.com/javascript/reference/. */
 export type Trace = Record<string, unknown>;
@@ -45,7 +64,7 @@ export function plotlyJs(): string {
     try {
       path = require.resolve("plotly.js-dist-min/plotly.min.js");
     } catch {
-      path = new URL("../node_modules/plotly.js-dist-min/plotly.min.js", import.meta.url).pathname;
+      path = new URL("../../node_modules/plotly.js-dist-min/plotly.min.js", import.meta.url).pathname;
     }
     plotlySource = readFileSync(path, "utf8");
   }
@@ -116,8 +135,7 @@ export function figure(data: Trace[], layout: Record<string, unknown> = {}): Fig
       ...(title ? { title: { x: 0.01, xanchor: "left", ...title } } : {}),
     },
   };
-  Object.defineProperty(fig, Symbol.for("Jupyter.display"), { enumerable: false, value: () => figureBundle(fig) });
-  return fig;
+  return withDisplay(fig, () => figureBundle(fig));
 }
 
 /** Shows a figure now (in the notebook; outside a kernel it prints a one-line note instead). */
@@ -149,12 +167,12 @@ export interface TrainingCurvesOptions {
  * several by name (`{ "desde cero": h1, "transfer": h2 }`) to compare runs.
  */
 export function trainingCurves(
-  histories: History | Record<string, History>,
+  histories: HistoryLike | Record<string, HistoryLike>,
   options: TrainingCurvesOptions = {},
 ): Figure {
-  const runs: Array<[string, History]> = Array.isArray((histories as History).epochs)
-    ? [["", histories as History]]
-    : Object.entries(histories as Record<string, History>);
+  const runs: Array<[string, HistoryLike]> = Array.isArray((histories as HistoryLike).epochs)
+    ? [["", histories as HistoryLike]]
+    : Object.entries(histories as Record<string, HistoryLike>);
   if (runs.length === 0 || runs.some(([, h]) => !h || !Array.isArray(h.epochs))) {
     throw new Error("trainingCurves espera el historial que devuelve train() (o un objeto { nombre: historial }).");
   }
@@ -220,7 +238,7 @@ export function trainingCurves(
   return figure(data, layout);
 }
 
-/** A row of a parameters-per-layer plot (compatible with the summary rows of `architectures.ts`). */
+/** A row of a parameters-per-layer plot (compatible with the summary rows of `cnn/architecture.ts`). */
 export interface ParamsRow {
   /** Layer name / label (e.g. `CONV3-64`). */
   name?: string;
@@ -282,7 +300,10 @@ export interface ConfusionOptions {
 }
 
 /** Confusion-matrix heatmap: rows = true class, columns = predicted class, counts written in the cells. */
-export function confusionMatrixFigure(matrixOrEval: number[][] | Evaluation, options: ConfusionOptions = {}): Figure {
+export function confusionMatrixFigure(
+  matrixOrEval: number[][] | EvaluationLike,
+  options: ConfusionOptions = {},
+): Figure {
   const m = Array.isArray(matrixOrEval) ? matrixOrEval : matrixOrEval?.confusion;
   if (!Array.isArray(m) || m.length === 0 || m.some((r) => !Array.isArray(r) || r.length !== m.length)) {
     throw new Error("confusionMatrixFigure espera una matriz cuadrada (número[][]) o el resultado de evaluate().");
@@ -328,7 +349,7 @@ export function confusionMatrixFigure(matrixOrEval: number[][] | Evaluation, opt
  * `real → predicha (confianza)`.
  */
 export function wrongExamplesFigure(
-  ev: Evaluation,
+  ev: EvaluationLike,
   options: { cols?: number; cell?: number; title?: string } = {},
 ): Figure {
   if (!ev || !Array.isArray(ev.wrong)) throw new Error("wrongExamplesFigure espera el resultado de evaluate().");
@@ -473,30 +494,6 @@ export async function imageGridFigure(
   return imageGridFigureFromArrays(arrays, options);
 }
 
-function findLayer(model: tf.LayersModel, layer: string | number | undefined, kind: "conv" | "any"): tf.layers.Layer {
-  if (typeof layer === "string") {
-    try {
-      return model.getLayer(layer);
-    } catch {
-      throw new Error(
-        `No hay ninguna capa "${layer}". Capas del modelo: ${model.layers.map((l) => l.name).join(", ")}.`,
-      );
-    }
-  }
-  if (typeof layer === "number") {
-    const l = model.layers[layer];
-    if (!l) {
-      throw new Error(
-        `layer=${layer} no existe: el modelo tiene ${model.layers.length} capas (0..${model.layers.length - 1}).`,
-      );
-    }
-    return l;
-  }
-  const first = model.layers.find((l) => kind === "any" || l.getClassName() === "Conv2D");
-  if (!first) throw new Error("El modelo no tiene ninguna capa Conv2D.");
-  return first;
-}
-
 /** Options for {@link filtersFigure}. */
 export interface FiltersOptions {
   /** Conv layer (name or index); default the first Conv2D. */
@@ -512,7 +509,7 @@ export interface FiltersOptions {
  * layer sees 3 channels (first layer on colour images), else the first input channel.
  */
 export async function filtersFigure(model: tf.LayersModel, options: FiltersOptions = {}): Promise<Figure> {
-  const layer = findLayer(model, options.layer, "conv");
+  const layer = findLayer(model, options.layer, { fallback: "firstConv" });
   const kernel = layer.getWeights()[0];
   if (!kernel || kernel.rank !== 4) throw new Error(`La capa "${layer.name}" no es convolucional (sin kernel 4D).`);
   const [fh, fw, cin, k] = kernel.shape as number[];
@@ -554,9 +551,8 @@ export async function activationMapsFigure(
   if (!(image instanceof tf.Tensor) || (image.rank !== 3 && !(image.rank === 4 && image.shape[0] === 1))) {
     throw new Error(`image debe ser un tensor [alto, ancho, canales] (una imagen); forma recibida [${image?.shape}].`);
   }
-  const layer = findLayer(model, options.layer, "conv");
-  // A view of the same layers (shares the weights; no new tensors to dispose).
-  const sub = tf.model({ inputs: model.inputs, outputs: layer.output as tf.SymbolicTensor });
+  const layer = findLayer(model, options.layer, { fallback: "firstConv" });
+  const sub = modelUpTo(model, layer); // a view: shares the weights, no new tensors to dispose
   const t = tf.tidy(() => {
     const out = sub.predict(image.rank === 3 ? image.expandDims(0) : image) as tf.Tensor;
     if (out.rank !== 4) throw new Error(`La salida de "${layer.name}" no es un volumen [alto, ancho, canales].`);
@@ -577,55 +573,6 @@ export async function activationMapsFigure(
       arrays.length < total ? `, primeros ${arrays.length}` : ""
     })`,
   });
-}
-
-/** Options for {@link augmentationPreview}. */
-export interface AugmentationPreviewOptions {
-  /** Number of augmented versions; default 7. */
-  n?: number;
-  /** Seed of the first version (then seed + 1, …); default 0. */
-  seed?: number;
-  /** Figure title. */
-  title?: string;
-  /** Panel size; default 110. */
-  cell?: number;
-}
-
-/**
- * The original image followed by `n` augmented versions, to see what on-the-fly augmentation does.
- * `augment` is what `TrainOptions.augment` takes: the options of `randomAugment` (`{ rotation: 10, … }`)
- * or a function `(batch [n,h,w,c], seed) => batch`.
- */
-export async function augmentationPreview(
-  image: tf.Tensor,
-  augment: ((x: tf.Tensor4D, seed: number) => tf.Tensor4D) | Omit<RandomAugmentOptions, "seed">,
-  options: AugmentationPreviewOptions = {},
-): Promise<Figure> {
-  if (!(image instanceof tf.Tensor) || (image.rank !== 3 && image.rank !== 4)) {
-    throw new Error(`image debe ser un tensor [alto, ancho, canales]; forma recibida [${image?.shape}].`);
-  }
-  if (!augment || (typeof augment !== "function" && typeof augment !== "object")) {
-    throw new Error(
-      "augment debe ser las opciones de randomAugment ({ rotation: 10, … }) o una función (x, semilla) => x.",
-    );
-  }
-  const fn = typeof augment === "function"
-    ? augment
-    : (x: tf.Tensor4D, seed: number) => randomAugment(x, { ...augment, seed });
-  const n = options.n ?? 7;
-  const seed = options.seed ?? 0;
-  const x = (image.rank === 3 ? image.expandDims(0) : image.slice(0, 1)) as tf.Tensor4D;
-  const versions: tf.Tensor[] = [x];
-  for (let i = 0; i < n; i++) versions.push(fn(x, seed + i));
-  const all = tf.concat(versions, 0);
-  const fig = await imageGridFigure(all, {
-    titles: ["original", ...Array.from({ length: n }, (_, i) => `aumentada ${i + 1}`)],
-    title: options.title ?? "Data augmentation: la misma imagen, la misma etiqueta",
-    cell: options.cell,
-    cols: Math.min(8, n + 1),
-  });
-  tf.dispose([...versions, all]);
-  return fig;
 }
 
 /** Options for {@link barChart}. */

@@ -9,42 +9,13 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Dataset } from "./datasets/dataset.ts";
-import { seededRandom, shuffleInPlace } from "./datasets/random.ts";
-import { type ProgressEpoch, type ProgressMode, TrainingProgress } from "./progress.ts";
+import type { Dataset } from "../data/dataset.ts";
+import { seededRandom, shuffleInPlace } from "../data/random.ts";
+import { type ProgressMode, TrainingProgress } from "../show/progress.ts";
 import { saveCheckpoint } from "./checkpoint.ts";
-import { writeFileAtomic } from "./checkpoint.ts";
-import { randomAugment, type RandomAugmentOptions } from "./augment.ts";
-
-/** Metrics of one epoch: what the progress display shows, plus timing. */
-export interface EpochLogs extends ProgressEpoch {
-  /** Wall-clock seconds of the epoch (training + validation). */
-  seconds: number;
-  /** Training throughput, samples per second. */
-  samplesPerSecond: number;
-}
-
-/** What {@link train} returns: per-epoch metrics plus the settings that produced them. */
-export interface History {
-  /** One entry per epoch, in order. */
-  epochs: EpochLogs[];
-  /** Backend that ran the training. */
-  backend: string;
-  /** Optimizer name (`sgd`, `adam`, or the class name of a custom one). */
-  optimizer: string;
-  /** Mini-batch size. */
-  batchSize: number;
-  /** Seed of the shuffling and augmentation. */
-  seed: number;
-  /** Number of training examples per epoch. */
-  trainSize: number;
-  /** Why training ended: `epochs` (all done), `earlyStopping`, or `callback`. */
-  stopReason: "epochs" | "earlyStopping" | "callback";
-  /** Epoch with the best monitored value (when early stopping restored it, the model's weights). */
-  bestEpoch?: number;
-  /** Total seconds over all epochs (including resumed ones). */
-  totalSeconds: number;
-}
+import { predictBatches } from "./evaluate.ts";
+import type { EpochLogs, History } from "./history.ts";
+import { randomAugment, type RandomAugmentOptions } from "../data/augment.ts";
 
 /** Augmentation applied to every training batch: returns a new tensor, must not dispose its input. */
 export type AugmentFn = (images: tf.Tensor4D, seed: number) => tf.Tensor4D;
@@ -280,12 +251,10 @@ async function sumsOver(
 ): Promise<Sums> {
   const n = x.shape[0];
   let loss = 0, correct = 0;
-  for (let start = 0; start < n; start += batchSize) {
-    const size = Math.min(batchSize, n - start);
+  for await (const { output, start, size } of predictBatches(model, x, { batchSize })) {
     const [l, c] = tf.tidy(() => {
-      const xb = x.slice([start, 0, 0, 0], [size, -1, -1, -1]);
       const yb = y.slice([start], [size]).toInt();
-      const p = model.predict(xb) as tf.Tensor2D;
+      const p = output as tf.Tensor2D;
       const oh = tf.oneHot(yb, numClasses).toFloat();
       return [
         tf.metrics.categoricalCrossentropy(oh, p).sum(),
@@ -574,19 +543,4 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
   await progress.end(summary);
   await options.callbacks?.onTrainEnd?.(history);
   return history;
-}
-
-/** Saves a history as JSON (atomically). */
-export async function saveHistory(history: History, path: string): Promise<void> {
-  if (!history || !Array.isArray(history.epochs)) {
-    throw new Error(`history debe ser el resultado de train() (recibido: ${typeof history}).`);
-  }
-  await writeFileAtomic(path, JSON.stringify(history, null, 1));
-}
-
-/** Reads a history saved by {@link saveHistory}. */
-export async function loadHistory(path: string): Promise<History> {
-  const h = JSON.parse(await Deno.readTextFile(path));
-  if (!h || !Array.isArray(h.epochs)) throw new Error(`"${path}" no contiene un historial de entrenamiento.`);
-  return h as History;
 }

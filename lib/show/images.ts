@@ -10,7 +10,8 @@
 import type * as tf from "@tensorflow/tfjs";
 import sharp from "sharp";
 import { Buffer } from "node:buffer";
-import type { RawImage } from "./datasets/decode.ts";
+import type { RawImage } from "../data/decode.ts";
+import { escapeXml } from "./display.ts";
 
 /** Options for {@link toPng}. */
 export interface ToPngOptions {
@@ -68,7 +69,7 @@ function pixelsToRgb(
 ): RawImage {
   if (c !== 1 && c !== 3 && c !== 4) {
     throw new Error(
-      `Solo se pueden mostrar imágenes de 1 o 3 canales y esta tiene ${c}; muestra cada canal por separado.`,
+      `Solo se pueden mostrar imágenes de 1 canal (gris), 3 (RGB) o 4 (RGBA) y esta tiene ${c}; muestra cada canal por separado.`,
     );
   }
   let lo = 0, hi = opts.max;
@@ -140,10 +141,6 @@ function wrapLabel(text: string, maxChars: number): string[] {
     lines.push(line);
   }
   return lines;
-}
-
-function escapeXml(s: string): string {
-  return s.replace(/[<>&"']/g, (ch) => ({ "<": "&lt;", ">": "&gt;", "&": "&amp;", '"': "&quot;", "'": "&apos;" })[ch]!);
 }
 
 async function encodePng(rgb: Uint8Array, width: number, height: number, svg?: string): Promise<Uint8Array> {

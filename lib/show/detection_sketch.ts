@@ -9,6 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import sharp from "sharp";
 import { Buffer } from "node:buffer";
 import { toPng } from "./images.ts";
+import { escapeXml } from "./display.ts";
 
 /** A labelled box in pixel coordinates of the image (origin top-left). */
 export interface SketchBox {
@@ -59,10 +60,6 @@ export interface ColorRangeOptions {
 }
 
 const PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#42d4f4", "#f032e6", "#bfef45"];
-
-function escapeXml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
 
 function checkImage(image: tf.Tensor3D, fn: string): void {
   if (!(image instanceof tf.Tensor) || image.rank !== 3 || (image.shape[2] !== 3 && image.shape[2] !== 1)) {

@@ -20,6 +20,7 @@ import * as tf from "@tensorflow/tfjs";
 import { getThreadsCount, setThreadsCount } from "@tensorflow/tfjs-backend-wasm";
 import os from "node:os";
 import { join } from "node:path";
+import { writeFileAtomicSync } from "./files.ts";
 
 /** Options for {@link withWasmThreads}. */
 export interface WasmThreadsOptions {
@@ -45,12 +46,6 @@ function workerPatches(factoryPath: string): Array<[string, string]> {
     ["data=>onmessage({data:data})", "data=>self.__onmsg({data:data})"],
     ["self.onmessage=e=>", "self.__onmsg=e=>"],
   ];
-}
-
-function writeAtomic(path: string, text: string): void {
-  const tmp = `${path}.${Deno.pid}.tmp`;
-  Deno.writeTextFileSync(tmp, text);
-  Deno.renameSync(tmp, path);
 }
 
 function hash(text: string): string {
@@ -102,9 +97,9 @@ export async function withWasmThreads<T>(
         if (worker.split(from).length !== 2) throw new Error(`el script del worker cambió: falta «${from}»`);
         worker = worker.replace(from, to);
       }
-      writeAtomic(factoryPath, FACTORY_PRELUDE + factoryText);
+      writeFileAtomicSync(factoryPath, FACTORY_PRELUDE + factoryText);
       workerPath = join(folder, "worker.cjs");
-      writeAtomic(workerPath, "globalThis.self = globalThis;\n" + worker);
+      writeFileAtomicSync(workerPath, "globalThis.self = globalThis;\n" + worker);
       return workerPath;
     } catch (e) {
       patchError = e as Error;

@@ -11,15 +11,10 @@
  * by the same functions.
  * @module
  */
-import { seededRandom } from "./datasets/random.ts";
-import {
-  type Architecture,
-  defineArchitecture,
-  layerNotation,
-  type LayerSpec,
-  parseLayer,
-  summarize,
-} from "./architectures.ts";
+import { seededRandom } from "../data/random.ts";
+import { Displayable } from "../show/display.ts";
+import { type Architecture, layerNotation, type LayerSpec, parseLayer } from "../cnn/notation.ts";
+import { defineArchitecture, summarize } from "../cnn/architecture.ts";
 import {
   convOutput,
   convParams,
@@ -31,7 +26,7 @@ import {
   parseVolume,
   poolOutput,
   type Volume,
-} from "./dimensions.ts";
+} from "../cnn/dimensions.ts";
 
 /** How an unanswered exercise's message begins. */
 export const UNANSWERED_PREFIX = "todavía sin responder";
@@ -69,7 +64,7 @@ export interface ExerciseData {
 }
 
 /** One exercise: its data, a Spanish statement, and a Jupyter display of that statement. */
-export class Exercise implements ExerciseData {
+export class Exercise extends Displayable implements ExerciseData {
   /** Identifier shown in messages: `"1"`, `"s42-3"`… */
   readonly id: string;
   /** What is asked. */
@@ -91,6 +86,7 @@ export class Exercise implements ExerciseData {
 
   /** Creates an exercise; see {@link exercise} and {@link generateExercises}. */
   constructor(id: string, data: ExerciseData) {
+    super();
     this.id = id;
     this.kind = data.kind;
     this.title = data.title;
@@ -148,11 +144,6 @@ export class Exercise implements ExerciseData {
   /** What a notebook cell shows: the statement (the notebook's heading already names the exercise). */
   mimeBundle(): Record<string, string> {
     return { "text/markdown": `${this.source ? `_(${this.source})_ ` : ""}${this.statement}` };
-  }
-
-  /** Rich display in the Deno Jupyter kernel (see {@link Exercise.mimeBundle}). */
-  [Symbol.for("Jupyter.display")](): Record<string, string> {
-    return this.mimeBundle();
   }
 }
 

@@ -7,6 +7,8 @@
  */
 
 /** Where progress goes: `auto` picks the notebook inside the Deno Jupyter kernel, else the terminal. */
+import { escapeXml } from "./display.ts";
+
 export type ProgressMode = "auto" | "notebook" | "terminal" | "none";
 
 /** One finished epoch, as shown by the progress display (`EpochLogs` in `train.ts` extends it). */
@@ -103,10 +105,6 @@ function fmt(v: number | undefined, digits = 4): string {
   return v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(digits);
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
-
 /** A line series for {@link svgLineChart}. */
 export interface SvgSeries {
   /** Legend label. */
@@ -141,7 +139,7 @@ export function svgLineChart(series: SvgSeries[], options: { title?: string; wid
       height - pad.t - pad.b
     }" fill="#fafafa" stroke="#ddd"/>`,
   ];
-  if (options.title) parts.push(`<text x="${pad.l}" y="14" font-weight="bold">${escapeHtml(options.title)}</text>`);
+  if (options.title) parts.push(`<text x="${pad.l}" y="14" font-weight="bold">${escapeXml(options.title)}</text>`);
   for (const v of [lo, (lo + hi) / 2, hi]) {
     parts.push(`<text x="${pad.l - 4}" y="${Y(v) + 4}" text-anchor="end" fill="#555">${v.toPrecision(3)}</text>`);
   }
@@ -161,7 +159,7 @@ export function svgLineChart(series: SvgSeries[], options: { title?: string; wid
     }
     parts.push(
       `<line x1="${legendX}" y1="10" x2="${legendX + 16}" y2="10" stroke="${s.color}" stroke-width="2"${dash}/>`,
-      `<text x="${legendX + 20}" y="14">${escapeHtml(s.name)}</text>`,
+      `<text x="${legendX + 20}" y="14">${escapeXml(s.name)}</text>`,
     );
     legendX += 30 + 7 * s.name.length;
   }
@@ -309,12 +307,12 @@ export class TrainingProgress {
         ...(hasVal ? [{ name: "val", values: h.map((e) => e.valAcc ?? NaN), color: "#ff7f0e", dashed: true }] : []),
       ], { title: "accuracy" }),
     ].join("");
-    const notes = this.notes.map((n) => `<div style="color:#a15c00">${escapeHtml(n)}</div>`).join("");
+    const notes = this.notes.map((n) => `<div style="color:#a15c00">${escapeXml(n)}</div>`).join("");
     return `<div style="font:13px sans-serif;max-width:680px">` +
-      `<div style="font-weight:bold;margin-bottom:4px">${escapeHtml(this.title)}</div>` +
+      `<div style="font-weight:bold;margin-bottom:4px">${escapeXml(this.title)}</div>` +
       `<div style="background:#e8e8e8;border-radius:4px;height:12px;overflow:hidden">` +
       `<div style="background:#4c8bf5;height:12px;width:${pct}%"></div></div>` +
-      `<div style="margin:4px 0;font-family:monospace">${pct}% · ${escapeHtml(this.status)}</div>${notes}` +
+      `<div style="margin:4px 0;font-family:monospace">${pct}% · ${escapeXml(this.status)}</div>${notes}` +
       `<div style="display:flex;gap:8px;flex-wrap:wrap">${charts}</div></div>`;
   }
 }

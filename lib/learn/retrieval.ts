@@ -12,6 +12,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
+import { findLayer, modelUpTo } from "../cnn/layers.ts";
+import { predictBatches } from "./evaluate.ts";
 
 /** Options for {@link featureModel} and {@link extractFeatures}. */
 export interface FeatureOptions {
@@ -37,43 +39,12 @@ export interface Neighbour {
   distance: number;
 }
 
-function pickLayer(model: tf.LayersModel, layer: string | number | undefined): tf.layers.Layer {
-  const names = model.layers.map((l) => l.name).join(", ");
-  if (layer === undefined) {
-    if (model.layers.length < 2) throw new Error("El modelo tiene una sola capa: indica options.layer.");
-    return model.layers[model.layers.length - 2];
-  }
-  if (typeof layer === "number") {
-    const l = model.layers[layer];
-    if (!Number.isInteger(layer) || !l) {
-      throw new Error(
-        `options.layer=${layer} no existe: el modelo tiene ${model.layers.length} capas (0..${
-          model.layers.length - 1
-        }).`,
-      );
-    }
-    return l;
-  }
-  if (typeof layer !== "string") {
-    throw new Error(`options.layer debe ser el nombre o el índice de una capa; se recibió ${typeof layer}.`);
-  }
-  try {
-    return model.getLayer(layer);
-  } catch {
-    throw new Error(`options.layer="${layer}" no existe. Capas del modelo: ${names}.`);
-  }
-}
-
 /**
  * A model that outputs one layer's activations (it shares the layers and weights of `model`: do not dispose
  * it, dispose `model` when done). Its output has the layer's shape, e.g. `[n, 128]` for an FC layer.
  */
 export function featureModel(model: tf.LayersModel, options: FeatureOptions = {}): tf.LayersModel {
-  if (!(model instanceof tf.LayersModel)) {
-    throw new Error(`model debe ser un tf.LayersModel (recibido: ${typeof model}).`);
-  }
-  const layer = pickLayer(model, options.layer);
-  return tf.model({ inputs: model.inputs, outputs: layer.output as tf.SymbolicTensor });
+  return modelUpTo(model, findLayer(model, options.layer, { field: "options.layer" }));
 }
 
 /**
@@ -92,20 +63,16 @@ export async function extractFeatures(
       }].`,
     );
   }
-  const batchSize = options.batchSize ?? 256;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new Error(`options.batchSize debe ser un entero ≥ 1 y es ${batchSize}.`);
-  }
   const sub = featureModel(model, options);
-  const n = images.shape[0];
   const parts: tf.Tensor2D[] = [];
-  for (let start = 0; start < n; start += batchSize) {
-    const size = Math.min(batchSize, n - start);
-    parts.push(tf.tidy(() => {
-      const out = sub.predict(images.slice([start, 0, 0, 0], [size, -1, -1, -1])) as tf.Tensor;
-      return out.reshape([size, -1]) as tf.Tensor2D;
-    }));
-    await new Promise((resolve) => setTimeout(resolve, 0)); // let the kernel flush outputs between batches
+  try {
+    for await (const { output, size } of predictBatches(sub, images, options)) {
+      parts.push(output.reshape([size, -1]) as tf.Tensor2D);
+      await new Promise((resolve) => setTimeout(resolve, 0)); // let the kernel flush outputs between batches
+    }
+  } catch (err) {
+    tf.dispose(parts);
+    throw err;
   }
   if (parts.length === 1) return parts[0];
   const all = tf.concat(parts, 0) as tf.Tensor2D;

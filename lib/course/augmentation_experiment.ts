@@ -4,11 +4,13 @@
  * augmentation; the gap between training and validation accuracy is smaller with augmentation.
  * @module
  */
-import { buildModel, defineArchitecture } from "./architectures.ts";
-import { randomAugment, type RandomAugmentOptions } from "./augment.ts";
-import { type Dataset, disposeDataset } from "./datasets/dataset.ts";
-import { loadFashionMnist } from "./datasets/fashion_mnist.ts";
-import { disposeModel, type History, lossAndAccuracy, train } from "./train.ts";
+import { buildModel } from "../cnn/build.ts";
+import { defineArchitecture } from "../cnn/architecture.ts";
+import { randomAugment, type RandomAugmentOptions } from "../data/augment.ts";
+import { type Dataset, disposeDataset } from "../data/dataset.ts";
+import { loadFashionMnist } from "../data/fashion_mnist.ts";
+import { disposeModel, lossAndAccuracy, train } from "../learn/train.ts";
+import type { History } from "../learn/history.ts";
 
 /** Options for {@link augmentationExperiment}. */
 export interface AugmentationExperimentOptions {

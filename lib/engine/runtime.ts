@@ -13,9 +13,9 @@ import "@tensorflow/tfjs-backend-webgpu";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createRequire } from "node:module";
-import { registerFastKernels } from "./kernels_wasm.ts";
-import { registerWasmAdam } from "./kernels_adam.ts";
-import { wasmThreadsCount, withWasmThreads } from "./kernels_wasm_threads.ts";
+import { registerFastKernels } from "./kernels.ts";
+import { registerWasmAdam } from "./adam.ts";
+import { wasmThreadsCount, withWasmThreads } from "./threads.ts";
 
 /** Names accepted by `TFJS_BACKEND` and `initRuntime({ backend })`. */
 export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
@@ -51,14 +51,6 @@ const BACKENDS: BackendName[] = ["tensorflow", "webgpu", "wasm", "cpu"];
 let current: RuntimeInfo | undefined;
 let threadsRequested: number | undefined;
 let initialising: Promise<RuntimeInfo> | undefined;
-/** Hooks run after a backend is set (e.g. registering extra kernels for it). */
-const setupHooks: Array<(backend: BackendName) => void | Promise<void>> = [];
-
-/** Registers a hook that {@link initRuntime} and {@link useBackend} call after activating a backend. */
-export function onBackendReady(hook: (backend: BackendName) => void | Promise<void>): void {
-  setupHooks.push(hook);
-}
-
 function envBackend(): BackendName | undefined {
   let v: string | undefined;
   try {
@@ -92,7 +84,7 @@ function wasmDir(): string {
 
 /** Finds an installed tfjs-node(-gpu) without ever triggering an install. */
 function installedNodeBinding(): string | undefined {
-  const root = join(import.meta.dirname ?? ".", "..", "node_modules", "@tensorflow");
+  const root = join(import.meta.dirname ?? ".", "..", "..", "node_modules", "@tensorflow");
   for (const pkg of ["tfjs-node-gpu", "tfjs-node"]) {
     const dir = join(root, pkg);
     if (existsSync(join(dir, "package.json")) && existsSync(join(dir, "lib"))) {
@@ -278,7 +270,6 @@ export function initRuntime(options: RuntimeOptions = {}): Promise<RuntimeInfo> 
       threadsRequested = options.threads;
     }
     const info = await choose(requested);
-    for (const hook of setupHooks) await hook(info.backend);
     current = info;
     if (!options.quiet) {
       console.log(`TF.js ${info.tfVersion} · backend ${info.backend} · ${info.device} · ${info.threads} hilo(s)`);
@@ -294,7 +285,6 @@ export function initRuntime(options: RuntimeOptions = {}): Promise<RuntimeInfo> 
  */
 export async function useBackend(name: BackendName): Promise<RuntimeInfo> {
   const info = await activate(name);
-  for (const hook of setupHooks) await hook(info.backend);
   return info;
 }
 

@@ -65,8 +65,8 @@ const FAST_KERNELS: Record<FastKernelBackend, readonly WasmFastKernelName[]> = {
   cpu: CPU_FAST_KERNELS,
 };
 
-/** The parts of tfjs-backend-wasm's `BackendWasm` (not exported as a type) used here. */
-interface WasmBackend extends tf.KernelBackend {
+/** The parts of tfjs-backend-wasm's `BackendWasm` (not exported as a type) used by the kit's kernels. */
+export interface WasmBackend extends tf.KernelBackend {
   makeOutput(shape: number[], dtype: tf.DataType): Info;
   typedArrayFromHeap(info: Info): Float32Array | Int32Array | Uint8Array;
 }

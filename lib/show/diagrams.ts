@@ -5,8 +5,10 @@
  * 227×227×3 and 13×13×256 fit on the same drawing; the exact numbers are written under each box.
  * @module
  */
-import { type Architecture, type LayerRow, summarize } from "./architectures.ts";
-import { SvgFigure } from "./naive.ts";
+import { type Architecture } from "../cnn/notation.ts";
+import { type LayerRow, summarize } from "../cnn/architecture.ts";
+import { SvgFigure } from "./svg.ts";
+import { escapeXml } from "./display.ts";
 
 /** Options for {@link architectureSvg}. */
 export interface ArchitectureSvgOptions {
@@ -29,10 +31,6 @@ const COLORS: Record<string, string> = {
   dropout: "#f2f2f2",
   activation: "#f2f2f2",
 };
-
-function esc(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
 
 /**
  * Draws the output volume of every layer of `arch` (as given by `summarize`) from left to right: spatial
@@ -90,8 +88,8 @@ export function architectureSvg(arch: Architecture, options: ArchitectureSvgOpti
     const name = r.kind === "input" ? "entrada" : r.notation.replace(/\/relu$/i, "");
     const labelY = mid + maxSide / 2 + maxSide * 0.15 + 18;
     parts.push(
-      `<text x="${cx}" y="${labelY}" font-size="11" text-anchor="middle">${esc(volume)}</text>`,
-      `<text x="${cx}" y="${labelY + 15}" font-size="10" text-anchor="middle" fill="#555">${esc(name)}</text>`,
+      `<text x="${cx}" y="${labelY}" font-size="11" text-anchor="middle">${escapeXml(volume)}</text>`,
+      `<text x="${cx}" y="${labelY + 15}" font-size="10" text-anchor="middle" fill="#555">${escapeXml(name)}</text>`,
     );
     x += Math.max(w, 7 * Math.max(volume.length, name.length)) + 14;
     if (i < rows.length - 1) {
@@ -101,7 +99,7 @@ export function architectureSvg(arch: Architecture, options: ArchitectureSvgOpti
   const width = Math.ceil(x + 10);
   const height = Math.ceil(mid + maxSide / 2 + maxSide * 0.15 + 48);
   const title = options.title ?? arch.name;
-  const head = title ? `<text x="16" y="26" font-size="15" font-weight="bold">${esc(title)}</text>` : "";
+  const head = title ? `<text x="16" y="26" font-size="15" font-weight="bold">${escapeXml(title)}</text>` : "";
   return new SvgFigure(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
       `font-family="DejaVu Sans, Arial, sans-serif"><rect width="${width}" height="${height}" fill="white"/>` +

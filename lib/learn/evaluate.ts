@@ -4,7 +4,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { Dataset } from "./datasets/dataset.ts";
+import type { Dataset } from "../data/dataset.ts";
+import { withDisplay } from "../show/display.ts";
 
 /** Options for {@link evaluate}. */
 export interface EvaluateOptions {
@@ -73,25 +74,49 @@ export async function predictProbabilities(
   images: tf.Tensor4D,
   options: { batchSize?: number } = {},
 ): Promise<{ probs: Float32Array; numClasses: number }> {
-  const batchSize = options.batchSize ?? 256;
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new Error(`batchSize debe ser un entero ≥ 1 y es ${batchSize}.`);
-  }
-  const n = images.shape[0];
   const shape = model.outputs[0].shape;
   const numClasses = shape[shape.length - 1] as number;
-  const probs = new Float32Array(n * numClasses);
-  for (let start = 0; start < n; start += batchSize) {
-    const size = Math.min(batchSize, n - start);
-    const p = tf.tidy(() => model.predict(images.slice([start, 0, 0, 0], [size, -1, -1, -1])) as tf.Tensor);
-    probs.set(await p.data(), start * numClasses);
-    p.dispose();
+  const probs = new Float32Array(images.shape[0] * numClasses);
+  for await (const { output, start } of predictBatches(model, images, options)) {
+    probs.set(await output.data(), start * numClasses);
   }
   return { probs, numClasses };
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+/** One batch of {@link predictBatches}: the model's output for `images[start, start + size)`. */
+export interface PredictedBatch {
+  /** The model's output for the batch; disposed when the loop moves on (clone or derive what you keep). */
+  output: tf.Tensor;
+  /** Index of the batch's first example. */
+  start: number;
+  /** Examples in the batch. */
+  size: number;
+}
+
+/**
+ * The one batched-inference loop of the kit (evaluation, validation during training, feature extraction):
+ * predicts `images` (`[n, h, w, c]`) in inference mode, `batchSize` (default 256) at a time, and yields each
+ * batch's output, disposing it when the consumer asks for the next one.
+ */
+export async function* predictBatches(
+  model: tf.LayersModel,
+  images: tf.Tensor4D,
+  options: { batchSize?: number } = {},
+): AsyncGenerator<PredictedBatch> {
+  const batchSize = options.batchSize ?? 256;
+  if (!Number.isInteger(batchSize) || batchSize < 1) {
+    throw new Error(`options.batchSize debe ser un entero ≥ 1 y es ${batchSize}.`);
+  }
+  const n = images.shape[0];
+  for (let start = 0; start < n; start += batchSize) {
+    const size = Math.min(batchSize, n - start);
+    const output = tf.tidy(() => model.predict(images.slice([start, 0, 0, 0], [size, -1, -1, -1])) as tf.Tensor);
+    try {
+      yield { output, start, size };
+    } finally {
+      output.dispose();
+    }
+  }
 }
 
 function pct(v: number): string {
@@ -120,14 +145,10 @@ export function evaluationMarkdown(ev: Evaluation): string {
 
 /** Wraps an evaluation so that, as the last expression of a notebook cell, it shows its report. */
 function displayable(ev: Evaluation): Evaluation {
-  Object.defineProperty(ev, Symbol.for("Jupyter.display"), {
-    enumerable: false,
-    value: () => ({
-      "text/markdown": evaluationMarkdown(ev),
-      "text/plain": `Accuracy ${pct(ev.accuracy)} (${ev.count} ejemplos)`,
-    }),
-  });
-  return ev;
+  return withDisplay(ev, () => ({
+    "text/markdown": evaluationMarkdown(ev),
+    "text/plain": `Accuracy ${pct(ev.accuracy)} (${ev.count} ejemplos)`,
+  }));
 }
 
 /**
@@ -194,11 +215,4 @@ export async function evaluate(
     perClass,
     wrong: kept.map((w, i) => ({ ...w, image: images[i] })),
   });
-}
-
-/** Short HTML caption of a wrong example (`real: X · predicha: Y (93 %)`), for image grids. */
-export function wrongCaption(ev: Evaluation, w: WrongExample): string {
-  return `real: ${escapeHtml(ev.classNames[w.trueLabel])} · predicha: ${escapeHtml(ev.classNames[w.predLabel])} (${
-    pct(w.confidence)
-  })`;
 }

@@ -13,8 +13,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { basename, dirname, isAbsolute, join, resolve } from "node:path";
-import type { History } from "./train.ts";
+import { isAbsolute, join, resolve } from "node:path";
+import type { History } from "./history.ts";
+import { writeFileAtomic } from "../engine/files.ts";
 
 /** Options for {@link fileSystemIO} and {@link saveModel}. */
 export interface FileSaveOptions {
@@ -45,24 +46,6 @@ export interface Checkpoint {
   model: tf.LayersModel;
   /** The history saved with it, if any. */
   history?: History;
-}
-
-let tmpCounter = 0;
-function tmpName(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${Deno.pid}.${Date.now().toString(36)}.${++tmpCounter}.tmp`);
-}
-
-/** Writes a file atomically: temporary file in the same directory, then rename over the target. */
-export async function writeFileAtomic(path: string, data: Uint8Array | string): Promise<void> {
-  const tmp = tmpName(path);
-  try {
-    if (typeof data === "string") await Deno.writeTextFile(tmp, data);
-    else await Deno.writeFile(tmp, data);
-    await Deno.rename(tmp, path);
-  } catch (err) {
-    await Deno.remove(tmp).catch(() => {});
-    throw err;
-  }
 }
 
 function toPath(dirOrUrl: string): string {

@@ -12,16 +12,12 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
+import type { WasmBackend } from "./kernels.ts";
 
 /** Name of the fused kernel registered on the wasm backend. */
 export const ADAM_KERNEL = "CourseAdamUpdate";
 
 type Info = tf.TensorInfo;
-
-interface WasmBackend extends tf.KernelBackend {
-  makeOutput(shape: number[], dtype: tf.DataType): Info;
-  typedArrayFromHeap(info: Info): Float32Array | Int32Array | Uint8Array;
-}
 
 /** Inputs `x, g, m, v` (same shape) and the scalars `accBeta1 = β1ᵗ`, `accBeta2 = β2ᵗ`; outputs `[x', m', v']`. */
 function adamUpdate(

@@ -4,22 +4,22 @@
  * Jupyter kernel.
  * @module
  */
+import { type Architecture, type LayerKind } from "../cnn/notation.ts";
 import {
-  type Architecture,
-  type LayerKind,
   type LayerRow,
   summarize,
   type SummarizeOptions,
   type SummaryTotals,
   summaryTotals,
-} from "./architectures.ts";
-import { describeValue, formatCount, formatVolume } from "./dimensions.ts";
+} from "../cnn/architecture.ts";
+import { describeValue, formatCount, formatVolume } from "../cnn/dimensions.ts";
+import { Displayable, escapeXml, type MimeBundle } from "./display.ts";
 
 /** A MIME bundle for Jupyter (`text/markdown`, `text/html`, `image/svg+xml`…). */
-export type MimeBundle = Record<string, string>;
+export type { MimeBundle };
 
 /** A table that renders as Markdown and HTML, and displays itself in a Deno notebook cell. */
-export class DataTable {
+export class DataTable extends Displayable {
   /** Column headers. */
   readonly headers: string[];
   /** Body rows (already formatted as text). */
@@ -33,6 +33,7 @@ export class DataTable {
 
   /** Creates a table; see {@link dataTable} for the usual way. */
   constructor(headers: string[], rows: string[][], options: TableOptions = {}) {
+    super();
     this.headers = headers;
     this.rows = rows;
     this.footer = options.footer;
@@ -52,9 +53,8 @@ export class DataTable {
 
   /** A self-contained HTML table (inline styles, works offline and in exported HTML). */
   get html(): string {
-    const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
     const cell = (tag: string, s: string, j: number) =>
-      `<${tag} style="text-align:${this.alignRight[j] ? "right" : "left"};padding:2px 8px">${esc(s)}</${tag}>`;
+      `<${tag} style="text-align:${this.alignRight[j] ? "right" : "left"};padding:2px 8px">${escapeXml(s)}</${tag}>`;
     const head = `<thead><tr>${this.headers.map((h, j) => cell("th", h, j)).join("")}</tr></thead>`;
     const body = `<tbody>${
       this.rows.map((r) => `<tr>${r.map((c, j) => cell("td", c, j)).join("")}</tr>`).join("")
@@ -64,23 +64,20 @@ export class DataTable {
         this.footer.map((c, j) => cell("td", c, j)).join("")
       }</tr></tfoot>`
       : "";
-    const caption = this.title ? `<caption style="font-weight:bold;text-align:left">${esc(this.title)}</caption>` : "";
+    const caption = this.title
+      ? `<caption style="font-weight:bold;text-align:left">${escapeXml(this.title)}</caption>`
+      : "";
     return `<table style="border-collapse:collapse;font-family:sans-serif;font-size:13px">${caption}${head}${body}${foot}</table>`;
   }
 
   /** The Markdown text. */
-  toString(): string {
+  override toString(): string {
     return this.markdown;
   }
 
   /** The MIME bundle shown in a notebook: HTML and Markdown. */
   mimeBundle(): MimeBundle {
     return { "text/html": this.html, "text/markdown": this.markdown };
-  }
-
-  /** Rich display in the Deno Jupyter kernel (see {@link DataTable.mimeBundle}). */
-  [Symbol.for("Jupyter.display")](): MimeBundle {
-    return this.mimeBundle();
   }
 }
 

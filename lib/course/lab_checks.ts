@@ -1,0 +1,151 @@
+/**
+ * Checks for the lab of block 10 (notebook 10): they throw an {@link ExerciseError} with a hint, never the answer.
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import type { RandomAugmentOptions } from "../data/augment.ts";
+import { ExerciseError, UNANSWERED_PREFIX } from "./exercises.ts";
+
+function unansweredLab(task: string, example: string): never {
+  throw new ExerciseError(
+    `${UNANSWERED_PREFIX} (${task}): completa el TODO de la celda, p. ej. ${example}, y vuelve a ejecutarla.`,
+  );
+}
+
+/**
+ * Checks augmentation options for small grey clothing images (prints a confirmation or throws an
+ * `ExerciseError` with a hint): at least one geometric transform, in ranges
+ * that keep the garment recognisable (rotation ≤ 30°, translate/zoom/crop moderate), and no vertical flip.
+ */
+export function checkAugmentation(options: Omit<RandomAugmentOptions, "seed"> | undefined): void {
+  const task = "augmentation";
+  if (options === undefined) unansweredLab(task, "{ rotation: 10 }");
+  if (typeof options !== "object" || options === null) {
+    throw new ExerciseError(`Las opciones de augmentation deben ser un objeto { … }; se recibió ${typeof options}.`);
+  }
+  const o = options as Record<string, unknown>;
+  const geometric = ["rotation", "translate", "zoom", "crop", "flip"].filter((k) => o[k] !== undefined && o[k] !== 0);
+  if (geometric.length === 0) {
+    throw new ExerciseError(
+      "Sin transformaciones geométricas la red ve siempre la misma prenda en la misma posición. Pista: prueba " +
+        "rotation, translate o zoom.",
+    );
+  }
+  const limits: Array<[string, number, string]> = [
+    ["rotation", 30, "grados"],
+    ["translate", 0.25, "del tamaño"],
+    ["zoom", 0.3, ""],
+    ["brightness", 0.4, ""],
+    ["contrast", 0.6, ""],
+  ];
+  for (const [k, max, unit] of limits) {
+    const v = o[k];
+    if (v === undefined) continue;
+    if (typeof v !== "number" || !(v >= 0)) {
+      throw new ExerciseError(`${k} debe ser un número ≥ 0; se recibió ${JSON.stringify(v)}.`);
+    }
+    if (v > max) {
+      throw new ExerciseError(
+        `${k} = ${v} es demasiado: con 28×28 píxeles la prenda deja de reconocerse y la etiqueta ya no describe la ` +
+          `imagen. Pista: usa valores más pequeños${unit ? ` (en ${unit})` : ""}.`,
+      );
+    }
+  }
+  if (o.crop !== undefined && !(typeof o.crop === "number" && o.crop >= 0.6 && o.crop <= 1)) {
+    throw new ExerciseError(
+      `crop es la fracción del lado que se conserva: un valor entre 0.6 y 1 (se recibió ${o.crop}).`,
+    );
+  }
+  if (o.flip === "vertical" || o.flip === "both") {
+    throw new ExerciseError(
+      "Un volteo vertical pone zapatos y bolsos boca abajo, algo que nunca aparece en los datos. Pista: el volteo " +
+        "horizontal sí conserva la clase.",
+    );
+  }
+  console.log(`✔ Augmentation razonable: ${geometric.join(", ")}.`);
+}
+
+function layerState(model: tf.LayersModel) {
+  const withWeights = model.layers.filter((l) => l.weights.length > 0);
+  const base = withWeights.filter((l) => l.name.startsWith("block"));
+  const head = withWeights.filter((l) => !l.name.startsWith("block"));
+  return { base, head };
+}
+
+/**
+ * Checks the transfer model of the lab: pretrained `block…` layers frozen, a new head (trainable) with
+ * `classes` outputs.
+ */
+export function checkFrozenModel(model: tf.LayersModel | undefined, classes = 5): void {
+  const task = "base congelada";
+  if (model === undefined) unansweredLab(task, "addHead(base, { classes: 5 })");
+  if (!(model instanceof tf.LayersModel)) {
+    throw new ExerciseError(`Se esperaba un modelo (tf.LayersModel); se recibió ${typeof model}.`);
+  }
+  const { base, head } = layerState(model);
+  if (base.length === 0) {
+    throw new ExerciseError(
+      "El modelo no contiene las capas block… de la base preentrenada. Pista: usa cutAt(base, …).",
+    );
+  }
+  const trainableBase = base.filter((l) => l.trainable).map((l) => l.name);
+  if (trainableBase.length > 0) {
+    throw new ExerciseError(
+      `Hay capas de la base que se siguen entrenando (${trainableBase.join(", ")}): con tan pocas imágenes ` +
+        "estropearían lo aprendido. Pista: congela la base antes de añadir la cabeza.",
+    );
+  }
+  if (head.length === 0 || head.some((l) => !l.trainable)) {
+    throw new ExerciseError("La cabeza nueva debe poder entrenarse. Pista: congela solo la base, no el modelo entero.");
+  }
+  const out = model.outputs[0].shape[model.outputs[0].shape.length - 1];
+  if (out !== classes) {
+    throw new ExerciseError(
+      `La salida tiene ${out} neuronas y la nueva tarea tiene otro número de clases. Pista: mira classNames.`,
+    );
+  }
+  console.log(`✔ Base congelada (${base.length} capas) y cabeza nueva entrenable (${head.length} capas).`);
+}
+
+/** The learning rates compared by {@link checkFineTune}. */
+export interface FineTuneAnswer {
+  /** The learning rate chosen for fine-tuning (the learner's answer; `undefined` = not answered yet). */
+  lr: number | undefined;
+  /** The learning rate used with the frozen base. */
+  frozenLr: number;
+}
+
+/**
+ * Checks a fine-tuning setup: the top block (`block3…`) unfrozen, the lower blocks still frozen, and a
+ * learning rate clearly lower than the one used with the frozen base.
+ */
+export function checkFineTune(model: tf.LayersModel | undefined, options: FineTuneAnswer): void {
+  const { lr, frozenLr } = options;
+  const task = "fine-tuning";
+  if (model === undefined || lr === undefined) unansweredLab(task, 'setTrainable(modelo, true, { match: "…" })');
+  const { base } = layerState(model);
+  const top = base.filter((l) => l.name.startsWith("block3"));
+  const lower = base.filter((l) => !l.name.startsWith("block3"));
+  if (top.length === 0 || top.some((l) => !l.trainable)) {
+    throw new ExerciseError(
+      "El bloque superior de la base sigue congelado: así no hay fine-tuning. Pista: descongela las capas del último " +
+        "bloque (las más cercanas a la cabeza).",
+    );
+  }
+  if (lower.some((l) => l.trainable)) {
+    throw new ExerciseError(
+      "Has descongelado también bloques inferiores: con tan pocas imágenes conviene tocar solo el bloque superior. Pista: " +
+        "filtra por el nombre del bloque.",
+    );
+  }
+  if (typeof lr !== "number" || !(lr > 0)) {
+    throw new ExerciseError(`El learning rate debe ser un número > 0; se recibió ${JSON.stringify(lr)}.`);
+  }
+  if (lr > frozenLr / 3) {
+    throw new ExerciseError(
+      "Ese learning rate es demasiado alto para ajustar pesos ya entrenados: los movería tanto que se perdería lo " +
+        "aprendido. Pista: usa uno bastante menor que el de la fase con la base congelada.",
+    );
+  }
+  console.log(`✔ Fine-tuning: ${top.map((l) => l.name).join(", ")} descongelado, lr ${Number(lr.toPrecision(3))}.`);
+}
