@@ -39,6 +39,7 @@ export {
   fastKernelsActive,
   type RegisterKernelsOptions,
   WASM_FAST_KERNELS,
+  type WasmBackend,
   type WasmFastKernelName,
 } from "./engine/kernels.ts";
 export { ADAM_KERNEL, wasmAdamActive } from "./engine/adam.ts";
@@ -136,19 +137,9 @@ export {
   subset,
   type SubsetOptions,
 } from "./data/dataset.ts";
-export {
-  decodeImage,
-  type DecodeOptions,
-  type ImageInput,
-  loadImage,
-  type RawImage,
-  rawToTensor,
-  sharpOf,
-  sizeOf,
-} from "./data/decode.ts";
+export { decodeImage, type DecodeOptions, type ImageInput, loadImage, type RawImage } from "./data/decode.ts";
 export { type DownloadDigests, downloadFile, type DownloadOptions } from "./data/download.ts";
 export {
-  datasetFromIdx,
   FASHION_MNIST_CACHE_DIR,
   FASHION_MNIST_CLASSES,
   FASHION_MNIST_SYSTEM_DIR,
@@ -159,18 +150,9 @@ export {
   type LocatedFiles,
   locateFashionMnist,
   type LocateOptions,
-  readIdxPairCached,
   type Split,
 } from "./data/fashion_mnist.ts";
-export {
-  type IdxArray,
-  type IdxPair,
-  isGzip,
-  parseIdx,
-  type ParseIdxOptions,
-  readIdx,
-  readIdxPair,
-} from "./data/idx.ts";
+export { type IdxArray, type IdxPair, parseIdx, type ParseIdxOptions, readIdx, readIdxPair } from "./data/idx.ts";
 export { IMAGE_EXTENSIONS, type ImageFolderOptions, loadImageFolder } from "./data/image_folder.ts";
 export { loadMnist, MNIST_CLASSES, mnistDataDir } from "./data/mnist.ts";
 export {
@@ -181,7 +163,6 @@ export {
   type SampleImageName,
   sampleImagePath,
 } from "./data/photos.ts";
-export { seededRandom, shuffleInPlace, uniform } from "./data/random.ts";
 export {
   type AugmentedImage,
   augmentImage,
@@ -292,6 +273,8 @@ export {
   type EvaluateOptions,
   type Evaluation,
   evaluationMarkdown,
+  predictBatches,
+  type PredictedBatch,
   predictProbabilities,
   type WrongExample,
 } from "./learn/evaluate.ts";
