@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import sharp from "sharp";
 import { imageGrid, tf, toPng } from "../lib/mod.ts";
 
-/** Decodes PNG bytes with sharp (independent of lib/images.ts) to raw RGB. */
+/** Decodes PNG bytes with sharp (independent of lib/show/images.ts) to raw RGB. */
 async function decode(png: Uint8Array): Promise<{ data: Uint8Array; width: number; height: number }> {
   const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   assert.equal(info.channels, 3);

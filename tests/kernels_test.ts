@@ -1,5 +1,5 @@
 /**
- * Every kernel registered by lib/kernels_wasm.ts, checked against the cpu backend's stock kernels
+ * Every kernel registered by lib/engine/kernels.ts, checked against the cpu backend's stock kernels
  * (the independent reference) on many shapes; plus one whole LeNet-5 training step. The same
  * comparisons run on webgpu when an adapter exists, and the conv-gradient kernels it registers on the
  * cpu backend are checked against the stock cpu ones.

@@ -18,7 +18,7 @@ export const STUDENT_DIR: string = join(NOTEBOOKS_DIR, "student");
 export const PYTHON: string = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 /** Project-local Jupyter data dir holding the Deno kernelspec (installed by `tools/setup.sh`). */
 export const JUPYTER_DATA: string = join(ROOT, ".jupyter");
-/** Message prefix of an unanswered exercise (thrown by the checks of `lib/exercises.ts`). */
+/** Message prefix of an unanswered exercise (thrown by the checks of `lib/course/exercises.ts`). */
 export const UNANSWERED = "todavía sin responder";
 
 /** Options for {@link listNotebooks}. */

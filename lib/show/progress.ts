@@ -2,7 +2,7 @@
  * Live training progress: one notebook output updated in place (progress bar, epoch/batch, samples/s, ETA
  * and loss/accuracy curves redrawn as epochs finish) or, in a terminal, one progress line on stderr.
  *
- * Used by `train()` (see `train.ts`); exported so a custom loop can report the same way.
+ * Used by `train()` (see `learn/train.ts`); exported so a custom loop can report the same way.
  * @module
  */
 
@@ -11,7 +11,7 @@ import { escapeXml } from "./display.ts";
 
 export type ProgressMode = "auto" | "notebook" | "terminal" | "none";
 
-/** One finished epoch, as shown by the progress display (`EpochLogs` in `train.ts` extends it). */
+/** One finished epoch, as shown by the progress display (`EpochLogs` in `learn/history.ts` extends it). */
 export interface ProgressEpoch {
   /** 1-based epoch number. */
   epoch: number;
