@@ -73,8 +73,10 @@ export {
 export {
   type Activation,
   type ActivationLayerSpec,
+  ACTIVATIONS,
   type Architecture,
   type ArchitectureDefinition,
+  type BatchNormLayerSpec,
   type ConvLayerSpec,
   type DenseLayerSpec,
   type DropoutLayerSpec,
@@ -82,12 +84,11 @@ export {
   type GlobalPoolLayerSpec,
   type LayerInput,
   type LayerKind,
-  layerNotation,
   type LayerSpec,
   type NormLayerSpec,
-  parseLayer,
   type PoolLayerSpec,
-} from "./cnn/notation.ts";
+} from "./cnn/spec.ts";
+export { layerNotation, parseLayer } from "./cnn/notation.ts";
 export {
   defineArchitecture,
   type LayerRow,
@@ -96,8 +97,7 @@ export {
   type SummaryTotals,
   summaryTotals,
 } from "./cnn/architecture.ts";
-export { alexnet, lenet5, vgg16 } from "./cnn/catalogue.ts";
-export { smallVgg, type SmallVggOptions } from "./cnn/small_vgg.ts";
+export { alexnet, lenet5, smallVgg, type SmallVggOptions, smallVggSpec, vgg16 } from "./cnn/catalogue.ts";
 export { LocalResponseNormalization, type LrnArgs } from "./cnn/lrn.ts";
 export { buildModel, type BuildModelOptions } from "./cnn/build.ts";
 export {

@@ -11,7 +11,7 @@ import {
   unfreezeTop,
 } from "../lib/learn/transfer.ts";
 import { checkAugmentation, checkFineTune, checkFrozenModel } from "../lib/course/lab_checks.ts";
-import { smallVgg } from "../lib/cnn/small_vgg.ts";
+import { smallVgg } from "../lib/cnn/catalogue.ts";
 import { transferExperiment, transferMarkdown } from "../lib/course/transfer_experiment.ts";
 import { saveModel } from "../lib/learn/checkpoint.ts";
 import { disposeModel, train } from "../lib/learn/train.ts";

@@ -6,14 +6,10 @@
  */
 import {
   checkVolume,
-  convOutput,
-  convParams,
-  denseParams,
   describeValue,
   DimensionError,
   formatVolume,
   parseVolume,
-  poolOutput,
   type Rounding,
   type Volume,
   volumeSize,
@@ -22,11 +18,12 @@ import {
   type Architecture,
   type ArchitectureDefinition,
   checkSpec,
+  defaultName,
   type LayerKind,
   layerNotation,
   parseLayer,
-  PREFIX,
 } from "./notation.ts";
+import { kindOf, type LayerEffect } from "./layer_kinds.ts";
 
 /** One row of {@link summarize}: what one layer produces and what it costs. */
 export interface LayerRow {
@@ -101,7 +98,7 @@ export function defineArchitecture(name: string, definition: ArchitectureDefinit
   const layers = definition.layers.map((l, i) => {
     const spec = checkSpec(typeof l === "string" ? parseLayer(l, i) : { ...l }, i);
     counters[spec.kind] = (counters[spec.kind] ?? 0) + 1;
-    spec.name ??= `${PREFIX[spec.kind]}${counters[spec.kind]}`;
+    spec.name ??= defaultName(spec.kind, counters[spec.kind]);
     if (seen.has(spec.name)) {
       throw new DimensionError(`Hay dos capas llamadas "${spec.name}" (capa ${i + 1}); cada nombre debe ser único.`, {
         field: `layers[${i}].name`,
@@ -202,61 +199,29 @@ export function summarize(arch: Architecture, options: SummarizeOptions = {}): L
   let jump = 1;
   a.layers.forEach((spec, i) => {
     const notation = layerNotation(spec);
-    let output: Volume = v;
-    let weights = 0;
-    let biases = 0;
+    let effect: LayerEffect;
     try {
-      switch (spec.kind) {
-        case "conv":
-        case "pool":
-          if (flat) {
-            throw new DimensionError(
-              `Una capa ${spec.kind === "conv" ? "convolucional" : "de pooling"} necesita un volumen espacial, ` +
-                `pero la entrada ya es un vector (${formatVolume(v)}) tras FC/FLATTEN/GAP. Ponla antes.`,
-              { field: `layers[${i}]`, value: notation },
-            );
-          }
-          if (spec.kind === "conv") {
-            output = convOutput(v, { ...spec, rounding });
-            ({ weights, biases } = convParams(v.depth, spec));
-          } else {
-            output = poolOutput(v, { size: spec.size, stride: spec.stride, padding: spec.padding, rounding });
-          }
-          rf += (spec.size - 1) * jump;
-          jump *= spec.stride ?? (spec.kind === "pool" ? spec.size : 1);
-          break;
-        case "dense":
-          ({ weights, biases } = denseParams(v, spec.units));
-          output = { width: 1, height: 1, depth: spec.units };
-          flat = true;
-          break;
-        case "flatten":
-          output = { width: 1, height: 1, depth: volumeSize(v) };
-          flat = true;
-          break;
-        case "gap":
-          if (flat) {
-            throw new DimensionError(`GAP necesita un volumen espacial, pero la entrada ya es un vector.`, {
-              field: `layers[${i}]`,
-              value: notation,
-            });
-          }
-          output = { width: 1, height: 1, depth: v.depth };
-          flat = true;
-          break;
-        default:
-          break; // norm, dropout, activation: same volume, no parameters
-      }
+      effect = kindOf(spec).effect(spec, v, flat, rounding);
     } catch (e) {
       if (!(e instanceof DimensionError)) throw e;
       throw new DimensionError(
         `${a.name}, capa ${i + 1} «${spec.name}» (${notation}) con entrada ${formatVolume(v)}: ${e.message}`,
-        { field: e.field, value: e.value, suggestions: e.suggestions },
+        {
+          field: e.field === "layers" ? `layers[${i}]` : e.field,
+          value: e.field === "layers" ? notation : e.value,
+          suggestions: e.suggestions,
+        },
       );
+    }
+    const { output, weights, biases } = effect;
+    flat = effect.flat;
+    if (effect.window) {
+      rf += (effect.window.size - 1) * jump;
+      jump *= effect.window.stride;
     }
     rows.push({
       index: i + 1,
-      name: spec.name ?? `${PREFIX[spec.kind]}${i + 1}`,
+      name: spec.name ?? defaultName(spec.kind, i + 1),
       kind: spec.kind,
       notation,
       input: v,

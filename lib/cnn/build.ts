@@ -6,7 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import { checkInteger, describeValue, DimensionError, type Volume } from "./dimensions.ts";
 import type { Architecture, DenseLayerSpec, LayerSpec } from "./notation.ts";
 import { resolveArch, summarize } from "./architecture.ts";
-import { LocalResponseNormalization } from "./lrn.ts";
+import { kindOf } from "./layer_kinds.ts";
 
 /** Options for {@link buildModel}. */
 export interface BuildModelOptions {
@@ -30,6 +30,11 @@ export interface BuildModelOptions {
   norm?: "lrn" | "identity";
   /** Model name. Default: the architecture's name. */
   name?: string;
+  /**
+   * Initialiser of the CONV and FC kernels: `"glorotUniform"` (default, TF.js's and Keras's) or `"heNormal"`
+   * (He et al. 2015, suited to ReLU networks trained from scratch).
+   */
+  initializer?: "glorotUniform" | "heNormal";
 }
 
 /**
@@ -59,6 +64,12 @@ export function buildModel(arch: Architecture, options: BuildModelOptions = {}):
       field: "options.l2",
       value: opt.l2,
     });
+  }
+  if (opt.initializer !== undefined && opt.initializer !== "glorotUniform" && opt.initializer !== "heNormal") {
+    throw new DimensionError(
+      `options.initializer debe ser "glorotUniform" o "heNormal"; se recibió ${describeValue(opt.initializer)}.`,
+      { field: "options.initializer", value: opt.initializer },
+    );
   }
   if (opt.norm !== undefined && opt.norm !== "lrn" && opt.norm !== "identity") {
     throw new DimensionError(`options.norm debe ser "lrn" o "identity"; se recibió ${describeValue(opt.norm)}.`, {
@@ -94,70 +105,14 @@ export function buildModel(arch: Architecture, options: BuildModelOptions = {}):
   const input = rows[0].output;
   const seed = opt.seed;
   let k = 0;
-  const init = () => (seed === undefined ? "glorotUniform" : tf.initializers.glorotUniform({ seed: seed + 101 * k++ }));
+  const initName = opt.initializer ?? "glorotUniform";
+  const init = () => (seed === undefined ? initName : tf.initializers[initName]({ seed: seed + 101 * k++ }));
   const reg = () => (opt.l2 ? tf.regularizers.l2({ l2: opt.l2 }) : undefined);
   const model = tf.sequential({ name: opt.name ?? a.name.replace(/[^\w]/g, "_") });
   model.add(tf.layers.inputLayer({ inputShape: [input.height, input.width, input.depth], name: "input" }));
   layers.forEach((spec, i) => {
-    const row = rows[i + 1];
-    const name = row.name;
-    switch (spec.kind) {
-      case "conv": {
-        const f = spec.size;
-        const s = spec.stride ?? 1;
-        const p = spec.padding ?? 0;
-        let padding: "same" | "valid" = "valid";
-        if (p === "same" || (typeof p === "number" && p > 0 && s === 1 && 2 * p === f - 1)) padding = "same";
-        else if (typeof p === "number" && p > 0) {
-          model.add(tf.layers.zeroPadding2d({ padding: p, name: `${name}_pad` }));
-        }
-        model.add(tf.layers.conv2d({
-          name,
-          filters: spec.filters,
-          kernelSize: f,
-          strides: s,
-          padding,
-          activation: spec.activation ?? "relu",
-          kernelInitializer: init(),
-          kernelRegularizer: reg(),
-        }));
-        break;
-      }
-      case "pool": {
-        const args = { name, poolSize: spec.size, strides: spec.stride ?? spec.size, padding: spec.padding ?? "valid" };
-        model.add(spec.mode === "avg" ? tf.layers.averagePooling2d(args) : tf.layers.maxPooling2d(args));
-        break;
-      }
-      case "dense":
-        if (!rows[i].flat) model.add(tf.layers.flatten({ name: `${name}_flatten` }));
-        model.add(tf.layers.dense({
-          name,
-          units: spec.units,
-          activation: spec.activation ?? "relu",
-          kernelInitializer: init(),
-          kernelRegularizer: reg(),
-        }));
-        break;
-      case "norm":
-        model.add(
-          opt.norm === "identity"
-            ? tf.layers.activation({ activation: "linear", name })
-            : new LocalResponseNormalization({ name }),
-        );
-        break;
-      case "dropout":
-        model.add(tf.layers.dropout({ rate: spec.rate, name, seed: seed === undefined ? undefined : seed + i }));
-        break;
-      case "flatten":
-        model.add(tf.layers.flatten({ name }));
-        break;
-      case "gap":
-        model.add(tf.layers.globalAveragePooling2d({ name }));
-        break;
-      case "activation":
-        model.add(tf.layers.activation({ activation: spec.activation, name }));
-        break;
-    }
+    const ctx = { name: rows[i + 1].name, index: i, flatInput: rows[i].flat, init, reg, seed, norm: opt.norm ?? "lrn" };
+    for (const layer of kindOf(spec).toTf(spec, ctx)) model.add(layer);
   });
   return model;
 }

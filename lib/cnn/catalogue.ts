@@ -1,7 +1,10 @@
 /**
- * The lecture's architectures in its notation: LeNet-5, AlexNet and VGG-16.
+ * The architectures of the course, all in the lecture's notation: LeNet-5, AlexNet and VGG-16 from the lecture,
+ * and the small VGG-style network the project pretrains as the base for transfer learning.
  * @module
  */
+import type * as tf from "@tensorflow/tfjs";
+import { buildModel } from "./build.ts";
 import type { Architecture } from "./notation.ts";
 import { defineArchitecture } from "./architecture.ts";
 
@@ -60,3 +63,66 @@ export const vgg16: Architecture = defineArchitecture("VGG-16", {
   ],
   description: "Simonyan y Zisserman 2014 (configuración D); entrada 224×224×3.",
 });
+
+/** Options for {@link smallVgg}. */
+export interface SmallVggOptions {
+  /** Input `[height, width, channels]`; default `[28, 28, 1]`. */
+  inputShape?: [number, number, number];
+  /** Number of classes; default 5. */
+  classes?: number;
+  /** Filters of the three blocks; default `[16, 32, 64]`. */
+  filters?: [number, number, number];
+  /** Units of the hidden FC layer; default 64. */
+  hidden?: number;
+  /** Dropout before the last layer; default 0.5. */
+  dropout?: number;
+  /** BatchNorm after every convolution; default false (it halves the training speed on the wasm backend). */
+  batchNorm?: boolean;
+  /** Seed of the initialisers. */
+  seed?: number;
+}
+
+/**
+ * The small VGG-style network (3×3 convolutions, 2×2 max pooling, depth growing while the size shrinks) as an
+ * architecture: `block1` 2×CONV3-16 → POOL2, `block2` 2×CONV3-32 → POOL2, `block3` CONV3-64 → POOL2, then
+ * `flatten`, `fc1` (64, ReLU), `dropout`, `predictions` (softmax) — about 72,000 parameters for 28×28×1 and 5
+ * classes. Each convolution is linear and followed by its own `_relu` layer (and, with `batchNorm`, a `_bn` layer
+ * in between, the convolution then without bias). Layer names are stable so a saved model can be cut at
+ * `block3_pool` for transfer learning.
+ */
+export function smallVggSpec(options: SmallVggOptions = {}): Architecture {
+  const [f1, f2, f3] = options.filters ?? [16, 32, 64];
+  const classes = options.classes ?? 5;
+  if (!Number.isInteger(classes) || classes < 2) throw new Error(`classes debe ser un entero ≥ 2 y es ${classes}.`);
+  const bn = options.batchNorm ?? false;
+  const [height, width, depth] = options.inputShape ?? [28, 28, 1];
+  const conv = (name: string, filters: number) => [
+    `${name}:CONV3-${filters}/same/linear${bn ? "/nobias" : ""}`,
+    ...(bn ? [`${name}_bn:BN`] : []),
+    `${name}_relu:RELU`,
+  ];
+  return defineArchitecture("small_vgg", {
+    input: { width, height, depth },
+    layers: [
+      ...conv("block1_conv1", f1),
+      ...conv("block1_conv2", f1),
+      "block1_pool:POOL2",
+      ...conv("block2_conv1", f2),
+      ...conv("block2_conv2", f2),
+      "block2_pool:POOL2",
+      ...conv("block3_conv1", f3),
+      "block3_pool:POOL2",
+      "flatten:FLATTEN",
+      `fc1:FC-${options.hidden ?? 64}`,
+      `dropout:DROPOUT${options.dropout ?? 0.5}`,
+      `predictions:FC-${classes}`,
+    ],
+    rounding: "floor", // 7×7 → POOL2 → 3×3, as TF.js does (the last row and column are dropped)
+    description: "Red VGG pequeña del curso (base preentrenada con deno task pretrain).",
+  });
+}
+
+/** Builds {@link smallVggSpec} with He-normal initial weights (seeded by `options.seed`, default 0). */
+export function smallVgg(options: SmallVggOptions = {}): tf.LayersModel {
+  return buildModel(smallVggSpec(options), { seed: options.seed ?? 0, initializer: "heNormal", name: "small_vgg" });
+}

@@ -18,7 +18,7 @@ import {
   PRETRAINED_BASE,
   setTrainable,
 } from "../learn/transfer.ts";
-import { smallVgg } from "../cnn/small_vgg.ts";
+import { smallVgg } from "../cnn/catalogue.ts";
 
 /** Options for {@link transferExperiment}. */
 export interface TransferExperimentOptions {

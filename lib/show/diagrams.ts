@@ -9,6 +9,7 @@ import { type Architecture } from "../cnn/notation.ts";
 import { type LayerRow, summarize } from "../cnn/architecture.ts";
 import { SvgFigure } from "./svg.ts";
 import { escapeXml } from "./display.ts";
+import { LAYER_KINDS } from "../cnn/layer_kinds.ts";
 
 /** Options for {@link architectureSvg}. */
 export interface ArchitectureSvgOptions {
@@ -19,18 +20,6 @@ export interface ArchitectureSvgOptions {
   /** Include layers that do not change the volume (NORM, DROPOUT, activations); default false. */
   showAll?: boolean;
 }
-
-const COLORS: Record<string, string> = {
-  input: "#d9d9d9",
-  conv: "#9ecae1",
-  pool: "#fdd0a2",
-  dense: "#c7e9c0",
-  flatten: "#e5e5e5",
-  gap: "#fdd0a2",
-  norm: "#dadaeb",
-  dropout: "#f2f2f2",
-  activation: "#f2f2f2",
-};
 
 /**
  * Draws the output volume of every layer of `arch` (as given by `summarize`) from left to right: spatial
@@ -61,7 +50,7 @@ export function architectureSvg(arch: Architecture, options: ArchitectureSvgOpti
   const parts: string[] = [];
   let x = 16;
   rows.forEach((r, i) => {
-    const color = COLORS[r.kind] ?? "#eeeeee";
+    const color = r.kind === "input" ? "#d9d9d9" : LAYER_KINDS[r.kind].colour;
     let w: number;
     if (r.flat) {
       const h = barH(r.output.depth);

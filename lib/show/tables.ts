@@ -4,7 +4,7 @@
  * Jupyter kernel.
  * @module
  */
-import { type Architecture, type LayerKind } from "../cnn/notation.ts";
+import type { Architecture } from "../cnn/notation.ts";
 import {
   type LayerRow,
   summarize,
@@ -13,6 +13,7 @@ import {
   summaryTotals,
 } from "../cnn/architecture.ts";
 import { describeValue, formatCount, formatVolume } from "../cnn/dimensions.ts";
+import { LAYER_KINDS } from "../cnn/layer_kinds.ts";
 import { Displayable, escapeXml, type MimeBundle } from "./display.ts";
 
 /** A MIME bundle for Jupyter (`text/markdown`, `text/html`, `image/svg+xml`…). */
@@ -123,18 +124,6 @@ export function formatBytes(bytes: number): string {
   return `${u === 0 ? v : v.toFixed(1).replace(".", ",")} ${units[u]}`;
 }
 
-const KIND_ES: Record<LayerKind, string> = {
-  input: "entrada",
-  conv: "convolución",
-  pool: "pooling",
-  dense: "fully connected",
-  norm: "normalización (LRN)",
-  dropout: "dropout",
-  flatten: "flatten",
-  gap: "global avg pooling",
-  activation: "activación",
-};
-
 /** Columns of {@link summaryTable}. */
 export type SummaryColumn =
   | "name"
@@ -182,7 +171,9 @@ function cellOf(row: LayerRow, col: SummaryColumn): string {
         ? "avg pooling"
         : row.kind === "pool"
         ? "max pooling"
-        : KIND_ES[row.kind];
+        : row.kind === "input"
+        ? "entrada"
+        : LAYER_KINDS[row.kind].label;
     case "output":
       return formatVolume(row.output);
     case "weights":
