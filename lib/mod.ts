@@ -22,6 +22,7 @@ export * from "./augment.ts";
 export * from "./augmentation_experiment.ts";
 export * from "./progress.ts";
 export * from "./train.ts";
+export * from "./grading.ts";
 export * from "./evaluate.ts";
 export * from "./checkpoint.ts";
 export * from "./plots.ts";
