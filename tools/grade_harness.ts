@@ -201,18 +201,6 @@ async function runCell(k: number, fn: (phase: unknown) => Promise<void>): Promis
   skipUntil(k);
   expected = k + 1;
   const cell = plan.cells[k];
-  const brokenDep = cell.deps.find((d) => failed.has(d));
-  if (brokenDep !== undefined) {
-    const what = plan.cells[brokenDep].kind === "setup" ? "una celda anterior" : "la celda de un ejercicio anterior";
-    report({
-      k,
-      status: "error",
-      message: `no se puede ejecutar: usa algo que define ${what}, que falló (${failed.get(brokenDep)})`,
-      credit: 0,
-      phase: "code",
-    });
-    return;
-  }
   emit({ type: "start", k });
   running = true;
   let phase: "code" | "check" = "code";
@@ -228,6 +216,12 @@ async function runCell(k: number, fn: (phase: unknown) => Promise<void>): Promis
     result = { status: "ok", message: "", credit: 1, phase };
   } catch (e) {
     result = classify(e, phase);
+    // The cause is often an earlier cell it depends on: say so (the cell still ran, so unanswered/wrong stand).
+    const brokenDep = cell.deps.find((d) => failed.has(d));
+    if (result.status === "error" && brokenDep !== undefined) {
+      const what = plan.cells[brokenDep].kind === "setup" ? "una celda anterior" : "la celda de un ejercicio anterior";
+      result.message += ` — probablemente porque antes falló ${what} de la que depende: ${failed.get(brokenDep)}`;
+    }
   } finally {
     try {
       exit?.();
