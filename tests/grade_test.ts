@@ -8,6 +8,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { gradeClass } from "../tools/grade.ts";
 import { analyzeCell } from "../tools/grade_source.ts";
+import { loadTemplates, notebookIdOf } from "../tools/grade_plan.ts";
 import { type GradeRow } from "../tools/grade_report.ts";
 import { cellSource, type Notebook, NOTEBOOKS_DIR, readNotebook, ROOT, STUDENT_DIR } from "../tools/notebooks.ts";
 import { serializeNotebook } from "../tools/student.ts";
@@ -54,6 +55,26 @@ Deno.test("analyzeCell finds top-level declarations and imports, not nested ones
   assert.ok(a.imports[0].code.includes("b: c") && !a.imports[0].code.includes("T"));
 });
 
+Deno.test("every solution cell has an exercise id, unique per notebook, and student versions keep the ids", () => {
+  const templates = loadTemplates();
+  assert.deepEqual([...templates.keys()].sort(), ["05", "09", "10"]);
+  assert.equal(templates.get("05")!.items.length, 28);
+  for (const [id, t] of templates) {
+    const ids = t.items.map((i) => i.id);
+    assert.equal(new Set(ids).size, ids.length, `ids repetidos en ${id}`);
+    const instructor = readNotebook(t.path);
+    const solutionCells = instructor.cells.filter((c) =>
+      c.cell_type === "code" && /BEGIN SOLUTION/.test(cellSource(c))
+    );
+    assert.equal(solutionCells.length, t.items.filter((i) => i.kind === "exercise").length);
+    const student = readNotebook(join(STUDENT_DIR, t.path.split("/").at(-1)!));
+    assert.equal(notebookIdOf(student, "renombrado.ipynb"), id);
+    for (const item of t.items.filter((i) => i.kind === "exercise")) exerciseCell(student, item.id);
+  }
+  assert.equal(notebookIdOf(undefined, "Copia de 09_laboratorio_1 (2).ipynb"), "09");
+  assert.equal(notebookIdOf(undefined, "cuaderno.ipynb"), undefined);
+});
+
 Deno.test("grade: full marks, unanswered, wrong answers, moved cells, broken files and attacks on notebook 05", async () => {
   const dir = await Deno.makeTempDir({ prefix: "grade-test-" });
   const outside = await Deno.makeTempDir({ prefix: "grade-outside-" });
@@ -70,13 +91,17 @@ Deno.test("grade: full marks, unanswered, wrong answers, moved cells, broken fil
     const w = copy(student);
     answer(w, "1", "r1 = { width: 4, height: 4, depth: 1 };"); // forgot the + 1
     answer(w, "2", "r2 = { width: 5, height: 5, depth: 1 };"); // forgot the stride
-    answer(w, "22", `r22 = [
+    answer(
+      w,
+      "22",
+      `r22 = [
   { output: "28x28x8", params: 80 },
   { output: "14x14x8", params: 0 },
   { output: "14x14x16", params: 1168 },
   { output: "7x7x16", params: 0 },
   { output: "1x1x10", params: 999 },
-];`);
+];`,
+    );
     answer(w, "5", "r5 = (5 * 5 * 3 + 1) * 10;");
     const c5 = exerciseCell(w, "5");
     c5.metadata = {}; // pasted into a new cell: found by its check line
@@ -89,7 +114,13 @@ Deno.test("grade: full marks, unanswered, wrong answers, moved cells, broken fil
     cells.push(moved); // exercise 2 at the end
     cells.splice(cells.indexOf(exerciseCell(w, "3")), 0, dupWrong);
     cells.splice(cells.indexOf(exerciseCell(w, "4")), 1); // deleted
-    cells.push({ cell_type: "code", metadata: {}, source: "const borrador = 1 + 1;", outputs: [], execution_count: null });
+    cells.push({
+      cell_type: "code",
+      metadata: {},
+      source: "const borrador = 1 + 1;",
+      outputs: [],
+      execution_count: null,
+    });
     await writeNb(join(dir, "errores", "05_entrega.ipynb"), w);
 
     await Deno.writeTextFile(join(dir, "roto", "05_roto.ipynb"), '{"cells": [');
