@@ -34,7 +34,7 @@ export interface GradeOptions {
   out?: string;
   /** Submissions graded at the same time (default: number of CPUs). */
   jobs?: number;
-  /** Wall-clock seconds per notebook run (default 600). */
+  /** Wall-clock seconds per notebook run (default 300). */
   timeout?: number;
   /** Train fully and grade the accuracy goals (default false: grading budget, goals informative). */
   full?: boolean;
@@ -79,7 +79,8 @@ function nativeDirs(): string[] {
   return native.sort();
 }
 
-const OUTPUT_LIMIT = 1 << 20; // bytes of a submission's own output kept (the rest is dropped)
+/** Longest unfinished line of a submission's own output held in memory (that output is not kept: it is dropped). */
+const OUTPUT_LIMIT = 1 << 20;
 
 /** Result of running one plan: a result per plan cell. */
 async function runPlan(
@@ -171,9 +172,11 @@ async function runOnce(plan: Plan, options: { timeout: number; memoryMb: number 
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(secret + "\n"));
-    await writer.close();
+    try {
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(secret + "\n"));
+      await writer.close();
+    } catch { /* the process already ended: its status says why */ }
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -188,7 +191,6 @@ async function runOnce(plan: Plan, options: { timeout: number; memoryMb: number 
     const readOut = (async () => {
       const decoder = new TextDecoder();
       let buffer = "";
-      let kept = 0;
       for await (const chunk of child.stdout) {
         buffer += decoder.decode(chunk, { stream: true });
         let nl: number;
@@ -196,10 +198,7 @@ async function runOnce(plan: Plan, options: { timeout: number; memoryMb: number 
           const line = buffer.slice(0, nl);
           buffer = buffer.slice(nl + 1);
           const at = line.indexOf(secret + " ");
-          if (at < 0) {
-            kept += line.length; // the submission's own output: not needed to grade, dropped past the limit
-            continue;
-          }
+          if (at < 0) continue; // the submission's own output: not needed to grade, dropped
           const event = JSON.parse(line.slice(at + secret.length + 1));
           if (event.type === "start") running = event.k;
           else if (event.type === "result") {
@@ -209,7 +208,6 @@ async function runOnce(plan: Plan, options: { timeout: number; memoryMb: number 
           else if (event.type === "fatal") fatal = event.message;
         }
         if (buffer.length > OUTPUT_LIMIT && !buffer.includes(secret)) buffer = buffer.slice(-secret.length * 2);
-        void kept;
       }
     })();
     const readErr = (async () => {
@@ -252,7 +250,7 @@ async function listFiles(dir: string): Promise<string[]> {
 export async function gradeClass(submissions: string, options: GradeOptions = {}): Promise<GradeResult> {
   const root = resolve(submissions);
   const out = resolve(options.out ?? join(root, "_notas"));
-  const timeout = options.timeout ?? 600;
+  const timeout = options.timeout ?? 300;
   const memoryMb = options.memoryMb ?? 2048;
   const jobs = options.jobs ?? navigator.hardwareConcurrency ?? 2;
   const verbose = options.verbose ?? true;

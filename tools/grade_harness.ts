@@ -140,7 +140,12 @@ const syntaxError = new Map<number, string>();
 for (const cell of plan.cells) {
   if (cell.skip) continue;
   const file = join(dir, `syntax_${cell.k}.ts`);
-  await Deno.writeTextFile(file, `export default async () => {\n${cell.code}\n};\n`);
+  // the same wrapping as in program.ts, so a cell parses here exactly when it parses there
+  await Deno.writeTextFile(
+    file,
+    `export default async function (__grade_cell: any, __grade_jupyter: any) {\n` +
+      `await __grade_cell(0, async (__grade_phase: any) => {\n${cell.code}\n});\n}\n`,
+  );
   try {
     await import(pathToFileURL(file).href);
   } catch (e) {
