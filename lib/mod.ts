@@ -266,6 +266,7 @@ export {
   type TrainCallbacks,
   type TrainOptions,
 } from "./learn/train.ts";
+export { budgetedEpochs, type GradingBudget, gradingBudget, setGradingBudget } from "./learn/grading.ts";
 export { type EpochLogs, type History, loadHistory, saveHistory } from "./learn/history.ts";
 export {
   type ClassReport,
@@ -326,6 +327,7 @@ export {
   EXERCISE_COUNT,
   type ExerciseData,
   ExerciseError,
+  type ExerciseErrorOptions,
   type ExerciseKind,
   generateExercises,
   type GenerateExercisesOptions,

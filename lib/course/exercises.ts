@@ -31,12 +31,21 @@ import {
 /** How an unanswered exercise's message begins. */
 export const UNANSWERED_PREFIX = "todavía sin responder";
 
+/** Options of {@link ExerciseError}. */
+export interface ExerciseErrorOptions {
+  /** Fraction of the exercise that is right (0–1), for partial credit when an answer has several parts. */
+  credit?: number;
+}
+
 /** A wrong or missing answer. The message is for the learner (Spanish, with a hint). */
 export class ExerciseError extends Error {
+  /** Fraction of the answer that is right (0 unless the check gives partial credit). */
+  readonly credit: number;
   /** Builds the error. */
-  constructor(message: string) {
+  constructor(message: string, options: ExerciseErrorOptions = {}) {
     super(message);
     this.name = "ExerciseError";
+    this.credit = Math.min(1, Math.max(0, options.credit ?? 0));
   }
 }
 
@@ -420,11 +429,23 @@ export function checkNetwork(ex: Exercise, answer: NetworkRowAnswer[] | undefine
       `Ejercicio ${ex.id}: la red tiene ${rows.length} capas (sin contar la entrada) y tu tabla tiene ${answer.length} filas.`,
     );
   }
+  // Partial credit (grader): the fraction of rows whose output and parameters are both right.
+  const right = rows.filter((row, i) => {
+    const a = answer[i] as Partial<NetworkRowAnswer> | undefined;
+    try {
+      const out = readVolume(ex, a?.output);
+      return out.width === row.output.width && out.height === row.output.height && out.depth === row.output.depth &&
+        a?.params === row.params;
+    } catch {
+      return false;
+    }
+  }).length;
+  const credit = right / rows.length;
   rows.forEach((row, i) => {
     const a = answer[i] as Partial<NetworkRowAnswer> | undefined;
     const where = `capa ${i + 1} (${row.notation})`;
     if (typeof a !== "object" || a === null) {
-      throw new ExerciseError(`Ejercicio ${ex.id}, ${where}: cada fila debe ser { output, params }.`);
+      throw new ExerciseError(`Ejercicio ${ex.id}, ${where}: cada fila debe ser { output, params }.`, { credit });
     }
     const out = readVolume(ex, a.output, `la salida de la ${where}`);
     if (out.width !== row.output.width || out.height !== row.output.height || out.depth !== row.output.depth) {
@@ -435,6 +456,7 @@ export function checkNetwork(ex: Exercise, answer: NetworkRowAnswer[] | undefine
         : "una FC produce un vector: 1×1×neuronas";
       throw new ExerciseError(
         `Ejercicio ${ex.id}, ${where}: la salida ${formatVolume(out)} no es correcta. Pista: ${hint}.`,
+        { credit },
       );
     }
     const params = readNumber(ex, a.params, `los parámetros de la ${where}`);
@@ -446,6 +468,7 @@ export function checkNetwork(ex: Exercise, answer: NetworkRowAnswer[] | undefine
         : "entradas·neuronas + neuronas, con entradas = W·H·D del volumen anterior aplanado";
       throw new ExerciseError(
         `Ejercicio ${ex.id}, ${where}: ${formatCount(params)} parámetros no es correcto. Pista: ${hint}.`,
+        { credit },
       );
     }
   });
