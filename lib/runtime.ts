@@ -16,6 +16,7 @@ import { createRequire } from "node:module";
 import { registerFastKernels } from "./kernels_wasm.ts";
 import { registerWasmAdam } from "./kernels_adam.ts";
 import { wasmThreadsCount, withWasmThreads } from "./kernels_wasm_threads.ts";
+import { installPoolChoice } from "./kernels_wasm_pool.ts";
 
 /** Names accepted by `TFJS_BACKEND` and `initRuntime({ backend })`. */
 export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
@@ -41,8 +42,9 @@ export interface RuntimeOptions {
   /** Do not print the one-line summary. */
   quiet?: boolean;
   /**
-   * Threads for the wasm backend (1–8); defaults to `TFJS_THREADS` from the environment, then 1.
-   * Only the first initialisation of the wasm backend in a process uses it.
+   * Threads for the wasm backend (1–8); defaults to `TFJS_THREADS` from the environment, then
+   * {@link defaultThreads} (the machine's cores, at most 8). Only the first initialisation of the wasm
+   * backend in a process uses it.
    */
   threads?: number;
 }
@@ -209,21 +211,42 @@ async function activate(name: BackendName): Promise<RuntimeInfo> {
   return { backend: "cpu", device: cpuModel() + " (JavaScript)", threads: 1, gpu: false, tfVersion: tf.version.tfjs };
 }
 
-function wasmThreads(): number {
-  let threads = threadsRequested;
-  if (threads === undefined) {
-    let env: string | undefined;
-    try {
-      env = Deno.env.get("TFJS_THREADS")?.trim();
-    } catch { /* no --allow-env */ }
-    // One thread unless asked: on a machine shared with other busy processes the pool's threads wait for
-    // each other and training got slower (measured here: LeNet-5 ×0.5, VGG-ish ×1.0 with 2 threads).
-    threads = env ? Number(env) : 1;
-    if (env && (!Number.isInteger(threads) || threads < 1)) {
-      throw new Error(`TFJS_THREADS="${env}" no es válido: usa un entero ≥ 1 (o no la definas).`);
-    }
+/**
+ * Most threads the wasm backend uses by default: the course's batch-64 CNNs give each thread little work
+ * beyond a few, and a many-core machine keeps cores for everything else (a cap, not a measured optimum:
+ * the reference machine has 2 cores).
+ */
+export const MAX_DEFAULT_THREADS = 8;
+
+/**
+ * Default thread count for the wasm backend: the machine's logical cores (`navigator.hardwareConcurrency`),
+ * at most {@link MAX_DEFAULT_THREADS}; 1 on a one-core machine. Small kernels still run on one thread
+ * (see kernels_wasm_pool.ts).
+ */
+export function defaultThreads(cores: number = navigator.hardwareConcurrency ?? 1): number {
+  return Math.min(MAX_DEFAULT_THREADS, Math.max(1, Math.floor(cores) || 1));
+}
+
+/** Threads asked by `TFJS_THREADS` (undefined when unset); a bad value throws a Spanish message. */
+export function envThreads(): number | undefined {
+  let env: string | undefined;
+  try {
+    env = Deno.env.get("TFJS_THREADS")?.trim();
+  } catch {
+    return undefined; // no --allow-env
   }
-  return Math.min(8, Math.max(1, threads));
+  if (!env) return undefined;
+  const threads = Number(env);
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new Error(
+      `TFJS_THREADS="${env}" no es válido: usa un entero ≥ 1 (o no la definas para usar todos los núcleos).`,
+    );
+  }
+  return threads;
+}
+
+function wasmThreads(): number {
+  return Math.min(8, Math.max(1, threadsRequested ?? envThreads() ?? defaultThreads()));
 }
 
 /**
@@ -235,7 +258,12 @@ async function initWasm(): Promise<boolean> {
   const threads = wasmThreads();
   if (threads > 1) {
     try {
-      if (await withWasmThreads(threads, () => tf.setBackend("wasm"))) return true;
+      if (await withWasmThreads(threads, () => tf.setBackend("wasm"))) {
+        try {
+          installPoolChoice(); // small kernels on one thread, large ones on all (see kernels_wasm_pool.ts)
+        } catch { /* another tfjs version: every kernel keeps the backend's pool */ }
+        return true;
+      }
     } catch { /* fall back to the single-threaded build */ }
     tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
   }
