@@ -17,6 +17,7 @@ import { registerFastKernels } from "./kernels_wasm.ts";
 import { registerWasmAdam } from "./kernels_adam.ts";
 import { wasmThreadsCount, withWasmThreads } from "./kernels_wasm_threads.ts";
 import { installPoolChoice } from "./kernels_wasm_pool.ts";
+import { classifyAdapter } from "./gpu_adapter.ts";
 
 /** Names accepted by `TFJS_BACKEND` and `initRuntime({ backend })`. */
 export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
@@ -136,14 +137,15 @@ async function probeWebgpuAdapter(): Promise<{ name: string; hardware: boolean }
   try {
     const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
     if (!adapter) return undefined;
-    const info = adapter.info ?? {};
-    const name = String(
-      info.description || info.device || [info.vendor, info.architecture].filter(Boolean).join(" ") ||
-        "WebGPU adapter",
-    );
-    const software = adapter.isFallbackAdapter === true || info.isFallbackAdapter === true ||
-      /llvmpipe|lavapipe|swiftshader|software/i.test(name);
-    return { name, hardware: !software };
+    const info = adapter.info ?? {}; // GPUAdapterInfo's fields are getters: read them one by one
+    const c = classifyAdapter({
+      vendor: info.vendor,
+      architecture: info.architecture,
+      device: info.device,
+      description: info.description,
+      isFallbackAdapter: adapter.isFallbackAdapter ?? info.isFallbackAdapter,
+    });
+    return { name: c.name, hardware: !c.software };
   } catch {
     return undefined;
   }
