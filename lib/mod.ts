@@ -26,7 +26,10 @@ export { tf };
 // Engine: backend choice (GPU/CPU), threads, the gradient kernels the wasm/cpu backends lack
 export {
   type BackendName,
+  defaultThreads,
+  envThreads,
   initRuntime,
+  MAX_DEFAULT_THREADS,
   type RuntimeInfo,
   runtimeInfo,
   type RuntimeOptions,

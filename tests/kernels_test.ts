@@ -8,6 +8,7 @@ import { lenet5 } from "../bench/models.ts";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import { type BackendName, initRuntime, useBackend, webgpuAdapter } from "../lib/engine/runtime.ts";
+import { forcePool, setupPools } from "../lib/engine/pool.ts";
 import {
   CPU_FAST_KERNELS,
   fastKernelFuncs,
@@ -227,6 +228,12 @@ async function lenetUpdates(backend: BackendName, initial: Float32Array[]): Prom
   model.dispose();
   return after.map((w, i) => w.map((v, j) => v - initial[i][j]));
 }
+
+// wasm runs threaded by default (one thread per core); every wasm kernel here is forced onto all threads,
+// the strictest check of threaded results against the cpu reference (the per-kernel choice would run these
+// small shapes on one thread).
+await useBackend("wasm");
+if (setupPools()) forcePool("all");
 
 const BACKENDS: BackendName[] = ["wasm"];
 if (await webgpuAdapter()) BACKENDS.push("webgpu");

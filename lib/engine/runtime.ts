@@ -16,6 +16,8 @@ import { createRequire } from "node:module";
 import { registerFastKernels } from "./kernels.ts";
 import { registerWasmAdam } from "./adam.ts";
 import { wasmThreadsCount, withWasmThreads } from "./threads.ts";
+import { installPoolChoice } from "./pool.ts";
+import { classifyAdapter } from "./gpu_adapter.ts";
 
 /** Names accepted by `TFJS_BACKEND` and `initRuntime({ backend })`. */
 export type BackendName = "tensorflow" | "webgpu" | "wasm" | "cpu";
@@ -41,8 +43,9 @@ export interface RuntimeOptions {
   /** Do not print the one-line summary. */
   quiet?: boolean;
   /**
-   * Threads for the wasm backend (1–8); defaults to `TFJS_THREADS` from the environment, then 1.
-   * Only the first initialisation of the wasm backend in a process uses it.
+   * Threads for the wasm backend (1–8); defaults to `TFJS_THREADS` from the environment, then
+   * {@link defaultThreads} (the machine's cores, at most 8). Only the first initialisation of the wasm
+   * backend in a process uses it.
    */
   threads?: number;
 }
@@ -126,14 +129,15 @@ async function probeWebgpuAdapter(): Promise<{ name: string; hardware: boolean }
   try {
     const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" });
     if (!adapter) return undefined;
-    const info = adapter.info ?? {};
-    const name = String(
-      info.description || info.device || [info.vendor, info.architecture].filter(Boolean).join(" ") ||
-        "WebGPU adapter",
-    );
-    const software = adapter.isFallbackAdapter === true || info.isFallbackAdapter === true ||
-      /llvmpipe|lavapipe|swiftshader|software/i.test(name);
-    return { name, hardware: !software };
+    const info = adapter.info ?? {}; // GPUAdapterInfo's fields are getters: read them one by one
+    const c = classifyAdapter({
+      vendor: info.vendor,
+      architecture: info.architecture,
+      device: info.device,
+      description: info.description,
+      isFallbackAdapter: adapter.isFallbackAdapter ?? info.isFallbackAdapter,
+    });
+    return { name: c.name, hardware: !c.software };
   } catch {
     return undefined;
   }
@@ -201,33 +205,59 @@ async function activate(name: BackendName): Promise<RuntimeInfo> {
   return { backend: "cpu", device: cpuModel() + " (JavaScript)", threads: 1, gpu: false, tfVersion: tf.version.tfjs };
 }
 
-function wasmThreads(): number {
-  let threads = threadsRequested;
-  if (threads === undefined) {
-    let env: string | undefined;
-    try {
-      env = Deno.env.get("TFJS_THREADS")?.trim();
-    } catch { /* no --allow-env */ }
-    // One thread unless asked: on a machine shared with other busy processes the pool's threads wait for
-    // each other and training got slower (measured here: LeNet-5 ×0.5, VGG-ish ×1.0 with 2 threads).
-    threads = env ? Number(env) : 1;
-    if (env && (!Number.isInteger(threads) || threads < 1)) {
-      throw new Error(`TFJS_THREADS="${env}" no es válido: usa un entero ≥ 1 (o no la definas).`);
-    }
+/**
+ * Most threads the wasm backend uses by default: the course's batch-64 CNNs give each thread little work
+ * beyond a few, and a many-core machine keeps cores for everything else (a cap, not a measured optimum:
+ * the reference machine has 2 cores).
+ */
+export const MAX_DEFAULT_THREADS = 8;
+
+/**
+ * Default thread count for the wasm backend: the machine's logical cores (`navigator.hardwareConcurrency`),
+ * at most {@link MAX_DEFAULT_THREADS}; 1 on a one-core machine. Small kernels still run on one thread
+ * (see pool.ts).
+ */
+export function defaultThreads(cores: number = navigator.hardwareConcurrency ?? 1): number {
+  return Math.min(MAX_DEFAULT_THREADS, Math.max(1, Math.floor(cores) || 1));
+}
+
+/** Threads asked by `TFJS_THREADS` (undefined when unset); a bad value throws a Spanish message. */
+export function envThreads(): number | undefined {
+  let env: string | undefined;
+  try {
+    env = Deno.env.get("TFJS_THREADS")?.trim();
+  } catch {
+    return undefined; // no --allow-env
   }
-  return Math.min(8, Math.max(1, threads));
+  if (!env) return undefined;
+  const threads = Number(env);
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new Error(
+      `TFJS_THREADS="${env}" no es válido: usa un entero ≥ 1 (o no la definas para usar todos los núcleos).`,
+    );
+  }
+  return threads;
+}
+
+function wasmThreads(): number {
+  return Math.min(8, Math.max(1, threadsRequested ?? envThreads() ?? defaultThreads()));
 }
 
 /**
  * Sets the wasm backend active, initialising it the first time: multithreaded when more than one
- * thread is asked for (see kernels_wasm_threads.ts), single-threaded if that fails.
+ * thread is asked for (see threads.ts), single-threaded if that fails.
  */
 async function initWasm(): Promise<boolean> {
   if (tf.findBackend("wasm")) return await tf.setBackend("wasm");
   const threads = wasmThreads();
   if (threads > 1) {
     try {
-      if (await withWasmThreads(threads, () => tf.setBackend("wasm"))) return true;
+      if (await withWasmThreads(threads, () => tf.setBackend("wasm"))) {
+        try {
+          installPoolChoice(); // small kernels on one thread, large ones on all (see pool.ts)
+        } catch { /* another tfjs version: every kernel keeps the backend's pool */ }
+        return true;
+      }
     } catch { /* fall back to the single-threaded build */ }
     tf.env().set("WASM_HAS_MULTITHREAD_SUPPORT", false);
   }
