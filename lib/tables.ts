@@ -131,7 +131,7 @@ const KIND_ES: Record<LayerKind, string> = {
   input: "entrada",
   conv: "convolución",
   pool: "pooling",
-  dense: "fully connected",
+  dense: "densa",
   norm: "normalización (LRN)",
   dropout: "dropout",
   flatten: "flatten",

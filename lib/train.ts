@@ -544,7 +544,7 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
         if (newLr < lr) {
           setLearningRate(optimizer, newLr);
           progress.note(
-            `Época ${epoch}: ${rlrState.monitor} no mejora; learning rate ${lr.toExponential(1)} → ${
+            `Época ${epoch}: ${rlrState.monitor} no mejora; tasa de aprendizaje ${lr.toExponential(1)} → ${
               newLr.toExponential(1)
             }.`,
           );
