@@ -102,7 +102,7 @@ function pct(v: number): string {
 /** A Markdown summary of an evaluation: accuracy, per-class table, most confused pairs. */
 export function evaluationMarkdown(ev: Evaluation): string {
   const rows = ev.perClass.map((c) =>
-    `| ${c.label} | ${c.name} | ${pct(c.precision)} | ${pct(c.recall)} | ${c.support} |`
+    `| ${c.label} | ${c.name} | ${pct(c.precision)} | ${pct(c.recall)} | ${formatCount(c.support)} |`
   );
   const pairs: Array<[number, number, number]> = [];
   ev.confusion.forEach((row, t) => row.forEach((v, p) => t !== p && v > 0 && pairs.push([v, t, p])));

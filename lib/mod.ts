@@ -29,6 +29,9 @@ export * from "./colors.ts";
 export * from "./plots.ts";
 export * from "./transfer.ts";
 export * from "./retrieval.ts";
+export * from "./retrieval_demo.ts";
+export * from "./prediction_grid.ts";
+export * from "./intro_figures.ts";
 export * from "./detection_sketch.ts";
 export * from "./diagrams.ts";
 

@@ -374,6 +374,8 @@ export interface ImageGridFigureOptions {
   scale?: "image" | "each";
   /** Colour map for single-channel images: `gray` (default) or `viridis` (feature maps). */
   colormap?: "gray" | "viridis";
+  /** A colour map per image, overriding `colormap` (e.g. the input in grey before its maps in viridis). */
+  colormaps?: Array<"gray" | "viridis" | undefined>;
 }
 
 type Img = number[][][]; // [h][w][c]
@@ -432,7 +434,7 @@ export function imageGridFigureFromArrays(images: Img[], options: ImageGridFigur
     const k = i === 0 ? "" : String(i + 1);
     data.push({
       type: "image",
-      z: toRgb(img, options.scale ?? "image", options.colormap ?? "gray"),
+      z: toRgb(img, options.scale ?? "image", options.colormaps?.[i] ?? options.colormap ?? "gray"),
       xaxis: `x${k}`,
       yaxis: `y${k}`,
       hoverinfo: "skip",
@@ -554,6 +556,8 @@ export interface ActivationMapsOptions {
   maxMaps?: number;
   /** Panel size; default 90. */
   cell?: number;
+  /** Draw the input image first (in grey, titled "entrada"), next to its maps; default false. */
+  includeInput?: boolean;
 }
 
 /**
@@ -581,12 +585,20 @@ export async function activationMapsFigure(
   const [, h, w] = t.shape;
   t.dispose();
   const total = (layer.outputShape as number[])[3];
-  return imageGridFigureFromArrays(arrays, {
+  const input: Img[] = [];
+  if (options.includeInput) {
+    const x = tf.tidy(() => (image.rank === 4 ? image.squeeze([0]) : image).toFloat());
+    input.push(await x.array() as Img);
+    x.dispose();
+  }
+  const cols = Math.min(8, arrays.length + input.length);
+  return imageGridFigureFromArrays([...input, ...arrays], {
     scale: "each",
     colormap: "viridis",
+    colormaps: input.length ? ["gray"] : undefined,
     cell: options.cell ?? 90,
-    cols: Math.min(8, arrays.length),
-    titles: arrays.map((_, i) => `mapa ${i}`),
+    cols,
+    titles: [...(input.length ? ["entrada"] : []), ...arrays.map((_, i) => `mapa ${i}`)],
     title: `Mapas de activación de "${layer.name}" (${h}×${w}×${total}${
       arrays.length < total ? `, primeros ${arrays.length}` : ""
     })`,
@@ -672,7 +684,8 @@ export function barChart(labels: string[], values: number[], options: BarChartOp
     title: { text: options.title ?? "" },
     xaxis: { automargin: true, ...(options.xTitle ? { title: { text: options.xTitle } } : {}) },
     yaxis: { title: { text: options.yTitle ?? "" }, type: options.log ? "log" : "linear", automargin: true },
-    width: Math.max(450, 110 * labels.length + 150),
+    // Wide enough for the title (about 8 px per character at plotly's default size).
+    width: Math.max(450, 110 * labels.length + 150, 8 * (options.title ?? "").length + 90),
     height: 400,
   });
 }
