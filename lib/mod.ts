@@ -15,6 +15,7 @@ export * from "./format.ts";
 export * from "./dimensions.ts";
 export * from "./architectures.ts";
 export * from "./tables.ts";
+export * from "./formula_check.ts";
 export * from "./naive.ts";
 export * from "./exercises.ts";
 export * from "./datasets/mod.ts";
