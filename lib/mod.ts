@@ -47,6 +47,16 @@ export {
 } from "./engine/kernels.ts";
 export { ADAM_KERNEL, wasmAdamActive } from "./engine/adam.ts";
 export { writeFileAtomic } from "./engine/files.ts";
+export {
+  formatCompact,
+  formatCount,
+  formatNumber,
+  type FormatNumberOptions,
+  formatPercent,
+  type FormatPercentOptions,
+  formatSeconds,
+  PLOTLY_SEPARATORS,
+} from "./engine/format.ts";
 
 // The lecture's arithmetic: volumes, stride, padding, parameters; architectures in its notation; TF.js models; naive conv/pool
 export {
@@ -61,7 +71,6 @@ export {
   dimensionErrorOf,
   type DimensionErrorOptions,
   type FitSuggestion,
-  formatCount,
   formatVolume,
   type Padding,
   type ParamCount,
@@ -103,6 +112,7 @@ export {
 export { alexnet, lenet5, smallVgg, type SmallVggOptions, smallVggSpec, vgg16 } from "./cnn/catalogue.ts";
 export { LocalResponseNormalization, type LrnArgs } from "./cnn/lrn.ts";
 export { buildModel, type BuildModelOptions } from "./cnn/build.ts";
+export { type FormulaCase, type FormulaRow, formulaVsTfjs } from "./cnn/formula_check.ts";
 export {
   assertRelError,
   type AssertRelErrorOptions,
@@ -183,6 +193,14 @@ export {
 // Showing things in a notebook: tables, SVG drawings, plotly figures, image grids, live progress
 export { Displayable, escapeXml, type MimeBundle, withDisplay } from "./show/display.ts";
 export {
+  annotationColor,
+  colorAt,
+  type ColorScale,
+  CONFUSION_COLORSCALE,
+  contrastRatio,
+  luminance,
+} from "./show/colors.ts";
+export {
   DataTable,
   dataTable,
   formatBytes,
@@ -203,6 +221,7 @@ export {
   type ConfusionOptions,
   type Figure,
   figure,
+  FIGURE_CONFIG,
   figureBundle,
   figureHtml,
   type FigureHtmlOptions,
@@ -314,6 +333,13 @@ export {
   type Neighbour,
   type NeighboursOptions,
 } from "./learn/retrieval.ts";
+export {
+  type Prediction,
+  predictionGrid,
+  type PredictionGridOptions,
+  predictionLabel,
+  predictions,
+} from "./learn/prediction_grid.ts";
 
 // The course: exercises and their checks, lab checks, the experiments of blocks 7, 8 and 10
 export {
@@ -353,5 +379,19 @@ export {
   type TransferRow,
   type TransferVariant,
 } from "./course/transfer_experiment.ts";
+export {
+  type Milestone,
+  type OrientationTuningOptions,
+  orientationTuningSvg,
+  timelineFigure,
+  type TimelineOptions,
+} from "./course/intro_figures.ts";
+export {
+  precisionAtK,
+  type PrecisionAtKInput,
+  precisionFromLabels,
+  retrievalGrid,
+  type RetrievalGridInput,
+} from "./course/retrieval_demo.ts";
 
 await initRuntime();

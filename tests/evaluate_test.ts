@@ -49,8 +49,8 @@ Deno.test("evaluate: accuracy, confusion matrix, precision/recall and confident 
   assert.ok(Math.abs((await ref.data())[0] - ev.loss) < 1e-4);
   ref.dispose();
   const md = evaluationMarkdown(ev);
-  assert.match(md, /Accuracy: 66\.7 %/);
-  assert.match(md, /\| 1 \| b \| 100\.0 % \| 66\.7 % \| 3 \|/);
+  assert.match(md, /Exactitud: 66,7 %/);
+  assert.match(md, /\| 1 \| b \| 100,0 % \| 66,7 % \| 3 \|/);
   // deno-lint-ignore no-explicit-any
   const bundle = (ev as any)[Symbol.for("Jupyter.display")]();
   assert.ok(bundle["text/markdown"].includes("precision"));

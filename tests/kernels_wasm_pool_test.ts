@@ -1,5 +1,5 @@
 /**
- * Per-kernel thread choice (lib/kernels_wasm_pool.ts): work sizes against hand-computed multiply-adds,
+ * Per-kernel thread choice (lib/engine/pool.ts): work sizes against hand-computed multiply-adds,
  * and the engine wrapper running a kernel on the pool its work calls for (checked from inside a probe
  * kernel). Results with threads against one thread: tests/kernels_wasm_threads_test.ts and, kernel by
  * kernel against the cpu reference, tests/kernels_test.ts (which runs on the default, threaded backend).

@@ -1,11 +1,20 @@
 /**
  * Executes every notebook through the real Deno Jupyter kernel (`tools/notebooks.ts`, as `deno task course`
  * does): instructor notebooks must run end to end; student versions must stop at their first exercise
- * check with the friendly "todavía sin responder" message. Two notebooks run at a time: each test starts
+ * check with the friendly "todavía sin responder" message; their outputs use the Spanish number format
+ * (`tests/number_format_test.ts`). Two notebooks run at a time: each test starts
  * the next notebook before awaiting its own.
  */
 import assert from "node:assert/strict";
-import { isStudentNotebook, listNotebooks, type NotebookResult, runNotebook, UNANSWERED } from "../tools/notebooks.ts";
+import {
+  isStudentNotebook,
+  listNotebooks,
+  type NotebookResult,
+  readNotebook,
+  runNotebook,
+  UNANSWERED,
+} from "../tools/notebooks.ts";
+import { englishNumbers } from "../tools/course_checks.ts";
 
 const notebooks = listNotebooks({ student: true });
 const started = new Map<string, Promise<NotebookResult>>();
@@ -43,6 +52,8 @@ for (const [index, path] of notebooks.entries()) {
       }
       assert.ok(r.executed, `${name}: no se escribió el cuaderno ejecutado`);
       assert.ok(r.html, `${name}: no se escribió el HTML`);
+      const english = englishNumbers(readNotebook(r.executed));
+      assert.deepEqual(english, [], `${name}: números con punto decimal en las salidas (usa lib/format.ts)`);
     },
   });
 }

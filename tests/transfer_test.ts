@@ -157,7 +157,7 @@ Deno.test("lab checks: unanswered, wrong and right answers for augmentation, fro
   assert.throws(() => checkFineTune(unfrozen, { lr: 1e-4, frozenLr: 1e-3 }), /bloques inferiores/);
   freeze(unfrozen);
   setTrainable(unfrozen, true, { match: /^(block3|head)/ });
-  assert.throws(() => checkFineTune(unfrozen, { lr: 1e-3, frozenLr: 1e-3 }), /demasiado alto/);
+  assert.throws(() => checkFineTune(unfrozen, { lr: 1e-3, frozenLr: 1e-3 }), /demasiado alta/);
   assert.doesNotThrow(() => checkFineTune(unfrozen, { lr: 1e-4, frozenLr: 1e-3 }));
   disposeModel(unfrozen);
 });

@@ -15,6 +15,7 @@
  * last row/column that the filter cannot cover.
  * @module
  */
+import { formatCount, formatNumber } from "../engine/format.ts";
 
 /** A 3-D volume: width × height × depth (channels last in TF.js tensors: `[height, width, depth]`). */
 export interface Volume {
@@ -183,16 +184,11 @@ export function parseVolume(text: string): Volume {
   return checkVolume({ width: Number(m[1]), height: Number(m[2]), depth: Number(m[3]) });
 }
 
-/** `1.234.567` (Spanish thousands separator), as in the lecture's "270.000". */
-export function formatCount(n: number): string {
-  if (!Number.isFinite(n)) return String(n);
-  const sign = n < 0 ? "-" : "";
-  return sign + Math.abs(Math.round(n)).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ".");
-}
+/** `1.234.567` (Spanish thousands separator), as in the lecture's "270.000"; defined in `format.ts`. */
+export { formatCount };
 
 function formatRatio(num: number, den: number): string {
-  const x = num / den;
-  return Number.isInteger(x) ? String(x) : x.toFixed(2).replace(".", ",");
+  return formatNumber(num / den, { decimals: Number.isInteger(num / den) ? 0 : 2 });
 }
 
 const SIDE_NAMES = { width: "ancho", height: "alto" } as const;

@@ -224,7 +224,7 @@ export const LAYER_KINDS: Defs = {
   },
   dense: {
     prefix: "fc",
-    label: "fully connected",
+    label: "densa",
     colour: "#c7e9c0",
     pattern: /^(?:FC|DENSE)-?(\d+)$/,
     accepts: { activation: true, message: "Una capa FC no tiene stride ni padding." },
@@ -267,7 +267,7 @@ export const LAYER_KINDS: Defs = {
   },
   batchnorm: {
     prefix: "bn",
-    label: "batch normalization",
+    label: "normalización por lotes (BN)",
     colour: "#dadaeb",
     pattern: /^(?:BN|BATCHNORM)$/,
     parse: () => ({ kind: "batchnorm" }),

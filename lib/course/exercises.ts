@@ -121,7 +121,7 @@ export class Exercise extends Displayable implements ExerciseData {
           "Responde con `{ width, height, depth }`.";
       case "params":
         return this.layer?.kind === "dense"
-          ? `Una capa fully connected de ${plural((this.layer as { units: number }).units, "neurona")} ` +
+          ? `Una capa densa de ${plural((this.layer as { units: number }).units, "neurona")} ` +
             `recibe la entrada ${vin} ` +
             `aplanada. ¿Cuántos **${this.weightsOnly ? "pesos (sin biases)" : "parámetros (pesos + biases)"}** tiene?`
           : `Entrada de ${vin}; aplicamos ${l}. ¿Cuántos **parámetros** (pesos + biases) tiene la capa?`;
@@ -284,8 +284,8 @@ function checkOutputCommon(ex: Exercise, answer: unknown, fn: string): void {
   if (got.depth !== want.depth) {
     problems.push(
       l.kind === "conv"
-        ? "la profundidad de salida es el número de filtros K (cada filtro produce un activation map)."
-        : "el pooling no cambia la profundidad: actúa sobre cada activation map por separado.",
+        ? "la profundidad de salida es el número de filtros K (cada filtro produce un mapa de activación)."
+        : "el pooling no cambia la profundidad: actúa sobre cada mapa de activación por separado.",
     );
   }
   if (problems.length) {

@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { RandomAugmentOptions } from "../data/augment.ts";
 import { ExerciseError, UNANSWERED_PREFIX } from "./exercises.ts";
+import { formatNumber } from "../engine/format.ts";
 
 function unansweredLab(task: string, example: string): never {
   throw new ExerciseError(
@@ -139,13 +140,17 @@ export function checkFineTune(model: tf.LayersModel | undefined, options: FineTu
     );
   }
   if (typeof lr !== "number" || !(lr > 0)) {
-    throw new ExerciseError(`El learning rate debe ser un número > 0; se recibió ${JSON.stringify(lr)}.`);
+    throw new ExerciseError(`La tasa de aprendizaje debe ser un número > 0; se recibió ${JSON.stringify(lr)}.`);
   }
   if (lr > frozenLr / 3) {
     throw new ExerciseError(
-      "Ese learning rate es demasiado alto para ajustar pesos ya entrenados: los movería tanto que se perdería lo " +
-        "aprendido. Pista: usa uno bastante menor que el de la fase con la base congelada.",
+      "Esa tasa de aprendizaje es demasiado alta para ajustar pesos ya entrenados: los movería tanto que se perdería lo " +
+        "aprendido. Pista: usa una bastante menor que la de la fase con la base congelada.",
     );
   }
-  console.log(`✔ Fine-tuning: ${top.map((l) => l.name).join(", ")} descongelado, lr ${Number(lr.toPrecision(3))}.`);
+  console.log(
+    `✔ Fine-tuning: ${top.map((l) => l.name).join(", ")} descongelado, tasa de aprendizaje ${
+      formatNumber(Number(lr.toPrecision(3)), { maxDecimals: 8 })
+    }.`,
+  );
 }

@@ -9,6 +9,7 @@ import { disposeModel, train, type TrainOptions } from "../learn/train.ts";
 import type { History } from "../learn/history.ts";
 import { evaluate } from "../learn/evaluate.ts";
 import { withDisplay } from "../show/display.ts";
+import { formatCount, formatNumber, formatPercent, formatSeconds } from "../engine/format.ts";
 import {
   addHead,
   countTrainableParams,
@@ -109,15 +110,19 @@ const LABELS: Record<TransferVariant, string> = {
 /** Markdown table of a transfer experiment. */
 export function transferMarkdown(r: TransferResults): string {
   return [
-    `Entrenamiento con ${r.sizes.train} imágenes, test con ${r.sizes.test} · backend ${r.backend}` +
+    `Entrenamiento con ${formatCount(r.sizes.train)} imágenes, test con ${
+      formatCount(r.sizes.test)
+    } · backend ${r.backend}` +
     (r.seeds.length > 1 ? ` · media de ${r.seeds.length} repeticiones (semillas ${r.seeds.join(", ")})` : ""),
     "",
-    "| variante | accuracy (test) | parámetros entrenables | épocas | tiempo |",
+    "| variante | exactitud (test) | parámetros entrenables | épocas | tiempo |",
     "|---|---:|---:|---:|---:|",
     ...r.rows.map((x) =>
-      `| ${x.label} | ${(100 * x.accuracy).toFixed(1)} %${
-        x.accuracies && x.accuracies.length > 1 ? ` (${x.accuracies.map((a) => (100 * a).toFixed(1)).join(" / ")})` : ""
-      } | ${x.trainableParams.toLocaleString("es-ES")} | ${x.epochs} | ${x.seconds.toFixed(1)} s |`
+      `| ${x.label} | ${formatPercent(x.accuracy)}${
+        x.accuracies && x.accuracies.length > 1
+          ? ` (${x.accuracies.map((a) => formatNumber(100 * a, { decimals: 1 })).join(" / ")})`
+          : ""
+      } | ${formatCount(x.trainableParams)} | ${x.epochs} | ${formatSeconds(x.seconds)} |`
     ),
   ].join("\n");
 }

@@ -6,6 +6,7 @@
 import { createHash } from "node:crypto";
 import { basename, dirname } from "node:path";
 import { commitTemp, tempPathFor } from "../engine/files.ts";
+import { formatNumber, formatPercent } from "../engine/format.ts";
 
 /** Checksums of a downloaded file, given to {@link DownloadOptions.verify}. */
 export interface DownloadDigests {
@@ -36,7 +37,7 @@ export interface DownloadOptions {
 }
 
 function mb(n: number): string {
-  return (n / 1e6).toFixed(1);
+  return formatNumber(n / 1e6, { decimals: 1 });
 }
 
 function makeProgress(label: string, option: DownloadOptions["progress"]): (received: number, total: number) => void {
@@ -58,14 +59,16 @@ function makeProgress(label: string, option: DownloadOptions["progress"]): (rece
       lastDraw = now;
       const width = 30;
       const filled = Math.round(frac * width);
-      const bar = total > 0 ? `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${(frac * 100).toFixed(0)}%` : "";
+      const bar = total > 0
+        ? `[${"#".repeat(filled)}${".".repeat(width - filled)}] ${formatPercent(frac, { decimals: 0 })}`
+        : "";
       const line = `\r${label} ${bar} ${mb(received)}${total > 0 ? "/" + mb(total) : ""} MB${done ? "\n" : ""}`;
       Deno.stderr.writeSync(enc.encode(line));
     } else {
       const quarter = total > 0 ? Math.floor(frac * 4) : -1;
       if (quarter > lastQuarter) {
         lastQuarter = quarter;
-        console.error(`${label}: ${(frac * 100).toFixed(0)}% (${mb(received)}/${mb(total)} MB)`);
+        console.error(`${label}: ${formatPercent(frac, { decimals: 0 })} (${mb(received)}/${mb(total)} MB)`);
       }
     }
   };

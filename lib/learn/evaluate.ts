@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "../data/dataset.ts";
 import { withDisplay } from "../show/display.ts";
+import { formatCount, formatNumber, formatPercent } from "../engine/format.ts";
 
 /** Options for {@link evaluate}. */
 export interface EvaluateOptions {
@@ -120,20 +121,22 @@ export async function* predictBatches(
 }
 
 function pct(v: number): string {
-  return Number.isFinite(v) ? `${(100 * v).toFixed(1)} %` : "–";
+  return formatPercent(v);
 }
 
 /** A Markdown summary of an evaluation: accuracy, per-class table, most confused pairs. */
 export function evaluationMarkdown(ev: Evaluation): string {
   const rows = ev.perClass.map((c) =>
-    `| ${c.label} | ${c.name} | ${pct(c.precision)} | ${pct(c.recall)} | ${c.support} |`
+    `| ${c.label} | ${c.name} | ${pct(c.precision)} | ${pct(c.recall)} | ${formatCount(c.support)} |`
   );
   const pairs: Array<[number, number, number]> = [];
   ev.confusion.forEach((row, t) => row.forEach((v, p) => t !== p && v > 0 && pairs.push([v, t, p])));
   pairs.sort((a, b) => b[0] - a[0]);
   const confused = pairs.slice(0, 3).map(([v, t, p]) => `${ev.classNames[t]} → ${ev.classNames[p]} (${v})`);
   return [
-    `**Accuracy: ${pct(ev.accuracy)}** (${ev.count} ejemplos, loss ${ev.loss.toFixed(4)})`,
+    `**Exactitud: ${pct(ev.accuracy)}** (${formatCount(ev.count)} ejemplos, pérdida ${
+      formatNumber(ev.loss, { decimals: 4 })
+    })`,
     "",
     "| clase | nombre | precision | recall | ejemplos |",
     "|---:|---|---:|---:|---:|",
@@ -147,7 +150,7 @@ export function evaluationMarkdown(ev: Evaluation): string {
 function displayable(ev: Evaluation): Evaluation {
   return withDisplay(ev, () => ({
     "text/markdown": evaluationMarkdown(ev),
-    "text/plain": `Accuracy ${pct(ev.accuracy)} (${ev.count} ejemplos)`,
+    "text/plain": `Exactitud ${pct(ev.accuracy)} (${formatCount(ev.count)} ejemplos)`,
   }));
 }
 

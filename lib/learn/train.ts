@@ -17,6 +17,7 @@ import { predictBatches } from "./evaluate.ts";
 import type { EpochLogs, History } from "./history.ts";
 import { randomAugment, type RandomAugmentOptions } from "../data/augment.ts";
 import { budgetedEpochs, gradingBudget } from "./grading.ts";
+import { formatPercent } from "../engine/format.ts";
 
 /** Augmentation applied to every training batch: returns a new tensor, must not dispose its input. */
 export type AugmentFn = (images: tf.Tensor4D, seed: number) => tf.Tensor4D;
@@ -522,7 +523,7 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
         if (newLr < lr) {
           setLearningRate(optimizer, newLr);
           progress.note(
-            `Época ${epoch}: ${rlrState.monitor} no mejora; learning rate ${lr.toExponential(1)} → ${
+            `Época ${epoch}: ${rlrState.monitor} no mejora; tasa de aprendizaje ${lr.toExponential(1)} → ${
               newLr.toExponential(1)
             }.`,
           );
@@ -546,9 +547,9 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
   }
   const last = history.epochs[history.epochs.length - 1];
   const summary = last
-    ? `terminado: ${history.epochs.length} épocas, acc ${last.acc.toFixed(3)}` +
-      (last.valAcc !== undefined ? `, val_acc ${last.valAcc.toFixed(3)}` : "") +
-      (history.stopReason === "earlyStopping" ? ` (early stopping; mejor época ${history.bestEpoch})` : "")
+    ? `terminado: ${history.epochs.length} épocas, exactitud ${formatPercent(last.acc)}` +
+      (last.valAcc !== undefined ? `, en validación ${formatPercent(last.valAcc)}` : "") +
+      (history.stopReason === "earlyStopping" ? ` (parada temprana; mejor época ${history.bestEpoch})` : "")
     : "terminado";
   await progress.end(summary);
   await options.callbacks?.onTrainEnd?.(history);

@@ -14,6 +14,7 @@ import {
 } from "../data/augment.ts";
 import { type ImageInput, type RawImage, sizeOf } from "../data/decode.ts";
 import { imageGrid } from "./images.ts";
+import { formatNumber, formatPercent } from "../engine/format.ts";
 import { type Figure, imageGridFigure } from "./plots.ts";
 
 /** Options for {@link augmentPreview}. */
@@ -31,12 +32,12 @@ export function describeParams(p: AugmentParams): string {
   const parts: string[] = [];
   if (p.angle) parts.push(`rot ${p.angle.toFixed(0)}°`);
   if (p.dx || p.dy) parts.push(`desp (${p.dx.toFixed(0)},${p.dy.toFixed(0)})`);
-  if (p.zoom !== 1) parts.push(`zoom ${p.zoom.toFixed(2)}`);
-  if (p.crop !== 1) parts.push(`recorte ${(p.crop * 100).toFixed(0)}%`);
+  if (p.zoom !== 1) parts.push(`zoom ${formatNumber(p.zoom, { decimals: 2 })}`);
+  if (p.crop !== 1) parts.push(`recorte ${formatPercent(p.crop, { decimals: 0 })}`);
   if (p.flipH) parts.push("espejo");
   if (p.flipV) parts.push("vertical");
-  if (p.brightness) parts.push(`brillo ${p.brightness >= 0 ? "+" : ""}${p.brightness.toFixed(2)}`);
-  if (p.contrast !== 1) parts.push(`contraste ×${p.contrast.toFixed(2)}`);
+  if (p.brightness) parts.push(`brillo ${p.brightness >= 0 ? "+" : ""}${formatNumber(p.brightness, { decimals: 2 })}`);
+  if (p.contrast !== 1) parts.push(`contraste ×${formatNumber(p.contrast, { decimals: 2 })}`);
   // Non-breaking spaces inside an item, so that grid labels wrap only between items.
   return parts.map((x) => x.replaceAll(" ", "\u00a0")).join(", ") || "sin cambios";
 }
@@ -121,7 +122,7 @@ export async function augmentationPreview(
   const all = tf.concat(versions, 0);
   const fig = await imageGridFigure(all, {
     titles: ["original", ...Array.from({ length: n }, (_, i) => `aumentada ${i + 1}`)],
-    title: options.title ?? "Data augmentation: la misma imagen, la misma etiqueta",
+    title: options.title ?? "Aumento de datos: la misma imagen, la misma etiqueta",
     cell: options.cell,
     cols: Math.min(8, n + 1),
   });

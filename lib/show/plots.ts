@@ -37,6 +37,8 @@ export interface EvaluationLike {
   /** The most confidently wrong examples. */
   wrong: Array<{ trueLabel: number; predLabel: number; confidence: number; image: number[][][] }>;
 }
+import { formatCount, formatNumber, formatPercent, PLOTLY_SEPARATORS } from "../engine/format.ts";
+import { annotationColor, CONFUSION_COLORSCALE } from "./colors.ts";
 
 /** Plotly trace (any type); see https://plotly.com/javascript/reference/. */
 export type Trace = Record<string, unknown>;
@@ -102,7 +104,7 @@ export function figureHtml(fig: Figure, options: FigureHtmlOptions = {}): string
   function draw() {
     var el = document.getElementById(${JSON.stringify(id)});
     if (!el) return;
-    if (window.Plotly) { window.Plotly.newPlot(el, fig.data, fig.layout, {displaylogo: false, responsive: false}); return; }
+    if (window.Plotly) { window.Plotly.newPlot(el, fig.data, fig.layout, ${jsonForScript(FIGURE_CONFIG)}); return; }
     if (++tries < 200) { setTimeout(draw, 50); return; }
     el.innerHTML = "plotly.js no está cargado: vuelve a ejecutar la primera celda que dibuja una figura.";
   }
@@ -115,15 +117,23 @@ export function figureHtml(fig: Figure, options: FigureHtmlOptions = {}): string
 export function figureBundle(fig: Figure, options: FigureHtmlOptions = {}): Record<string, unknown> {
   const title = (fig.layout.title as { text?: string } | undefined)?.text ?? "figura";
   return {
-    "application/vnd.plotly.v1+json": { data: fig.data, layout: fig.layout, config: { displaylogo: false } },
+    "application/vnd.plotly.v1+json": { data: fig.data, layout: fig.layout, config: FIGURE_CONFIG },
     "text/html": figureHtml(fig, options),
     "text/plain": `[figura plotly: ${title}]`,
   };
 }
 
-/** Makes a plain `{data, layout}` object display itself as a figure when it is a cell's last expression. */
+/**
+ * Plotly config of every course figure: no mode bar (it covered the titles; zoom and pan still work with the
+ * mouse, double click resets), no logo, fixed size.
+ */
+export const FIGURE_CONFIG = { displayModeBar: false, displaylogo: false, responsive: false } as const;
+
+/**
+ * Makes a plain `{data, layout}` object display itself as a figure when it is a cell's last expression.
+ * Numbers on axes and hovers use the Spanish format (`separators: ",."`: decimal comma, thousands point).
+ */
 export function figure(data: Trace[], layout: Record<string, unknown> = {}): Figure {
-  // Titles left-aligned: the mode bar (zoom, download…) sits at the top right.
   const title = layout.title as Record<string, unknown> | undefined;
   const fig: Figure = {
     data,
@@ -131,6 +141,7 @@ export function figure(data: Trace[], layout: Record<string, unknown> = {}): Fig
       width: 700,
       height: 420,
       margin: { l: 60, r: 20, t: 50, b: 50 },
+      separators: PLOTLY_SEPARATORS,
       ...layout,
       ...(title ? { title: { x: 0.01, xanchor: "left", ...title } } : {}),
     },
@@ -178,8 +189,8 @@ export function trainingCurves(
   }
   const which = options.metrics ?? "both";
   const panels: Array<["loss" | "acc", string]> = which === "both"
-    ? [["loss", "loss"], ["acc", "accuracy"]]
-    : [[which, which === "loss" ? "loss" : "accuracy"]];
+    ? [["loss", "pérdida"], ["acc", "exactitud"]]
+    : [[which, which === "loss" ? "pérdida" : "exactitud"]];
   const data: Trace[] = [];
   panels.forEach(([metric], p) => {
     const axis = p === 0 ? "" : String(p + 1);
@@ -193,7 +204,7 @@ export function trainingCurves(
         mode: "lines+markers",
         x,
         y: h.epochs.map((e) => e[metric]),
-        name: `${prefix}train`,
+        name: `${prefix}entrenamiento`,
         line: { color },
         xaxis: `x${axis}`,
         yaxis: `y${axis}`,
@@ -275,16 +286,16 @@ export function paramsPerLayer(rows: ParamsRow[], options: ParamsPerLayerOptions
     type: "bar",
     x: labels,
     y: kept.map((r) => r.params),
-    text: kept.map((r) => `${(100 * r.params / total).toFixed(1)} %`),
+    text: kept.map((r) => formatPercent(r.params / total)),
     textposition: "outside",
     marker: { color: kept.map((r) => /^fc|dense/i.test(r.name) ? "#d62728" : "#1f77b4") },
     hovertemplate: "%{x}<br>%{y:,} parámetros<extra></extra>",
   }], {
-    title: { text: options.title ?? `Parámetros por capa (total ${total.toLocaleString("es-ES")})` },
+    title: { text: options.title ?? `Parámetros por capa (total ${formatCount(total)})` },
     width: Math.max(600, 40 * kept.length + 150),
     height: 450,
     yaxis: { type: (options.log ?? true) ? "log" : "linear", title: { text: "parámetros" } },
-    xaxis: { tickangle: -45, automargin: true },
+    xaxis: { tickangle: -45, automargin: true, title: { text: "capa" } },
     margin: { l: 70, r: 20, t: 50, b: 120 },
   });
 }
@@ -316,13 +327,15 @@ export function confusionMatrixFigure(
       return row.map((v) => s > 0 ? v / s : 0);
     })
     : m;
+  // White → navy: each count in black or white, whichever contrasts more with its cell.
+  const zMax = Math.max(...z.flat(), 1e-12);
   const annotations = m.flatMap((row, i) =>
     row.map((v, j) => ({
       x: names[j],
       y: names[i],
-      text: options.normalize ? (z[i][j] as number).toFixed(2) : String(v),
+      text: options.normalize ? formatNumber(z[i][j] as number, { decimals: 2 }) : formatCount(v),
       showarrow: false,
-      font: { color: (z[i][j] as number) > 0.5 * Math.max(...z.flat()) ? "white" : "black", size: 11 },
+      font: { color: annotationColor((z[i][j] as number) / zMax), size: 11 },
     }))
   );
   const size = Math.min(700, 140 + 50 * names.length);
@@ -331,14 +344,15 @@ export function confusionMatrixFigure(
     z,
     x: names,
     y: names,
-    colorscale: "Blues",
+    colorscale: CONFUSION_COLORSCALE,
+    zmin: 0,
     hovertemplate: "real %{y} → predicha %{x}: %{z}<extra></extra>",
   }], {
     title: { text: options.title ?? "Matriz de confusión" },
     width: size + 120,
     height: size,
-    xaxis: { title: { text: "predicha" }, tickangle: -30 },
-    yaxis: { title: { text: "real" }, autorange: "reversed" },
+    xaxis: { title: { text: "clase predicha" }, tickangle: -30 },
+    yaxis: { title: { text: "clase real" }, autorange: "reversed" },
     annotations,
     margin: { l: 110, r: 20, t: 50, b: 110 },
   });
@@ -381,6 +395,8 @@ export interface ImageGridFigureOptions {
   scale?: "image" | "each";
   /** Colour map for single-channel images: `gray` (default) or `viridis` (feature maps). */
   colormap?: "gray" | "viridis";
+  /** A colour map per image, overriding `colormap` (e.g. the input in grey before its maps in viridis). */
+  colormaps?: Array<"gray" | "viridis" | undefined>;
 }
 
 type Img = number[][][]; // [h][w][c]
@@ -439,7 +455,7 @@ export function imageGridFigureFromArrays(images: Img[], options: ImageGridFigur
     const k = i === 0 ? "" : String(i + 1);
     data.push({
       type: "image",
-      z: toRgb(img, options.scale ?? "image", options.colormap ?? "gray"),
+      z: toRgb(img, options.scale ?? "image", options.colormaps?.[i] ?? options.colormap ?? "gray"),
       xaxis: `x${k}`,
       yaxis: `y${k}`,
       hoverinfo: "skip",
@@ -537,6 +553,8 @@ export interface ActivationMapsOptions {
   maxMaps?: number;
   /** Panel size; default 90. */
   cell?: number;
+  /** Draw the input image first (in grey, titled "entrada"), next to its maps; default false. */
+  includeInput?: boolean;
 }
 
 /**
@@ -563,13 +581,21 @@ export async function activationMapsFigure(
   const [, h, w] = t.shape;
   t.dispose();
   const total = (layer.outputShape as number[])[3];
-  return imageGridFigureFromArrays(arrays, {
+  const input: Img[] = [];
+  if (options.includeInput) {
+    const x = tf.tidy(() => (image.rank === 4 ? image.squeeze([0]) : image).toFloat());
+    input.push(await x.array() as Img);
+    x.dispose();
+  }
+  const cols = Math.min(8, arrays.length + input.length);
+  return imageGridFigureFromArrays([...input, ...arrays], {
     scale: "each",
     colormap: "viridis",
+    colormaps: input.length ? ["gray"] : undefined,
     cell: options.cell ?? 90,
-    cols: Math.min(8, arrays.length),
-    titles: arrays.map((_, i) => `mapa ${i}`),
-    title: `Activation maps de "${layer.name}" (${h}×${w}×${total}${
+    cols,
+    titles: [...(input.length ? ["entrada"] : []), ...arrays.map((_, i) => `mapa ${i}`)],
+    title: `Mapas de activación de "${layer.name}" (${h}×${w}×${total}${
       arrays.length < total ? `, primeros ${arrays.length}` : ""
     })`,
   });
@@ -581,6 +607,8 @@ export interface BarChartOptions {
   title?: string;
   /** y axis title. */
   yTitle?: string;
+  /** x axis title. */
+  xTitle?: string;
   /** Logarithmic y axis. */
   log?: boolean;
   /** Text on the bars (default: the values, formatted). */
@@ -596,14 +624,15 @@ export function barChart(labels: string[], values: number[], options: BarChartOp
     type: "bar",
     x: labels,
     y: values,
-    text: options.text ?? values.map((v) => Number.isInteger(v) ? v.toLocaleString("es-ES") : v.toFixed(3)),
+    text: options.text ?? values.map((v) => formatNumber(v, { maxDecimals: 3 })),
     textposition: "outside",
     marker: { color: labels.map((_, i) => PALETTE[i % PALETTE.length]) },
   }], {
     title: { text: options.title ?? "" },
-    xaxis: { automargin: true },
+    xaxis: { automargin: true, ...(options.xTitle ? { title: { text: options.xTitle } } : {}) },
     yaxis: { title: { text: options.yTitle ?? "" }, type: options.log ? "log" : "linear", automargin: true },
-    width: Math.max(450, 110 * labels.length + 150),
+    // Wide enough for the title (about 8 px per character at plotly's default size).
+    width: Math.max(450, 110 * labels.length + 150, 8 * (options.title ?? "").length + 90),
     height: 400,
   });
 }

@@ -5,6 +5,7 @@
  * Used by `train()` (see `learn/train.ts`); exported so a custom loop can report the same way.
  * @module
  */
+import { formatCount, formatNumber, formatPercent, formatSeconds } from "../engine/format.ts";
 
 /** Where progress goes: `auto` picks the notebook inside the Deno Jupyter kernel, else the terminal. */
 import { escapeXml } from "./display.ts";
@@ -102,7 +103,11 @@ export function formatDuration(seconds: number): string {
 }
 
 function fmt(v: number | undefined, digits = 4): string {
-  return v === undefined || !Number.isFinite(v) ? "–" : v.toFixed(digits);
+  return v === undefined || !Number.isFinite(v) ? "–" : formatNumber(v, { decimals: digits });
+}
+
+function pctOf(v: number | undefined): string {
+  return v === undefined || !Number.isFinite(v) ? "–" : formatPercent(v);
 }
 
 /** A line series for {@link svgLineChart}. */
@@ -141,7 +146,11 @@ export function svgLineChart(series: SvgSeries[], options: { title?: string; wid
   ];
   if (options.title) parts.push(`<text x="${pad.l}" y="14" font-weight="bold">${escapeXml(options.title)}</text>`);
   for (const v of [lo, (lo + hi) / 2, hi]) {
-    parts.push(`<text x="${pad.l - 4}" y="${Y(v) + 4}" text-anchor="end" fill="#555">${v.toPrecision(3)}</text>`);
+    parts.push(
+      `<text x="${pad.l - 4}" y="${Y(v) + 4}" text-anchor="end" fill="#555">${
+        formatNumber(Number(v.toPrecision(3)), { maxDecimals: 4 })
+      }</text>`,
+    );
   }
   parts.push(`<text x="${width - pad.r}" y="${height - 8}" text-anchor="end" fill="#555">época ${n}</text>`);
   let legendX = pad.l + 90;
@@ -235,18 +244,20 @@ export class TrainingProgress {
     const rate = samplesDone / Math.max(elapsed, 1e-6);
     const eta = done > 0 ? elapsed * (total - done) / done : NaN;
     this.status = `época ${epoch}/${this.epochs} · lote ${batch}/${this.batches} · ${
-      Math.round(rate).toLocaleString("es-ES")
-    } muestras/s · ETA ${formatDuration(eta)} · loss ${fmt(running.loss)} · acc ${fmt(running.acc, 3)}`;
+      formatCount(rate)
+    } muestras/s · ETA ${formatDuration(eta)} · pérdida ${fmt(running.loss)} · exactitud ${pctOf(running.acc)}`;
     await this.render(total > 0 ? done / total : 1);
   }
 
   /** Reports a finished epoch; curves are redrawn. */
   async epochEnd(logs: ProgressEpoch, seconds: number) {
     this.history.push(logs);
-    const val = logs.valLoss !== undefined ? ` · val_loss ${fmt(logs.valLoss)} · val_acc ${fmt(logs.valAcc, 3)}` : "";
-    const line = `época ${logs.epoch}/${this.epochs} · ${seconds.toFixed(1)} s · loss ${fmt(logs.loss)} · acc ${
-      fmt(logs.acc, 3)
-    }${val} · lr ${logs.lr.toExponential(1)}`;
+    const val = logs.valLoss !== undefined
+      ? ` · validación: pérdida ${fmt(logs.valLoss)}, exactitud ${pctOf(logs.valAcc)}`
+      : "";
+    const line = `época ${logs.epoch}/${this.epochs} · ${formatSeconds(seconds)} · pérdida ${
+      fmt(logs.loss)
+    } · exactitud ${pctOf(logs.acc)}${val} · lr ${logs.lr.toExponential(1).replace(".", ",")}`;
     this.status = line;
     if (this.mode === "terminal") this.writeTerminal(`\r\x1b[K${this.title}: ${line}\n`);
     const done = (logs.epoch - this.firstEpoch()) / Math.max(1, this.epochs - this.firstEpoch());
@@ -294,25 +305,32 @@ export class TrainingProgress {
 
   /** The notebook view as HTML (bar, status, curves); exposed for tests. */
   html(fraction: number): string {
-    const pct = (100 * Math.min(1, Math.max(0, fraction))).toFixed(1);
+    const share = Math.min(1, Math.max(0, fraction));
+    const pct = (100 * share).toFixed(1); // CSS width: needs a decimal point
     const h = this.history;
     const hasVal = h.some((e) => e.valLoss !== undefined);
     const charts = h.length === 0 ? "" : [
       svgLineChart([
-        { name: "train", values: h.map((e) => e.loss), color: "#1f77b4" },
-        ...(hasVal ? [{ name: "val", values: h.map((e) => e.valLoss ?? NaN), color: "#ff7f0e", dashed: true }] : []),
-      ], { title: "loss" }),
+        { name: "entrenamiento", values: h.map((e) => e.loss), color: "#1f77b4" },
+        ...(hasVal
+          ? [{ name: "validación", values: h.map((e) => e.valLoss ?? NaN), color: "#ff7f0e", dashed: true }]
+          : []),
+      ], { title: "pérdida" }),
       svgLineChart([
-        { name: "train", values: h.map((e) => e.acc), color: "#1f77b4" },
-        ...(hasVal ? [{ name: "val", values: h.map((e) => e.valAcc ?? NaN), color: "#ff7f0e", dashed: true }] : []),
-      ], { title: "accuracy" }),
+        { name: "entrenamiento", values: h.map((e) => e.acc), color: "#1f77b4" },
+        ...(hasVal
+          ? [{ name: "validación", values: h.map((e) => e.valAcc ?? NaN), color: "#ff7f0e", dashed: true }]
+          : []),
+      ], { title: "exactitud" }),
     ].join("");
     const notes = this.notes.map((n) => `<div style="color:#a15c00">${escapeXml(n)}</div>`).join("");
     return `<div style="font:13px sans-serif;max-width:680px">` +
       `<div style="font-weight:bold;margin-bottom:4px">${escapeXml(this.title)}</div>` +
       `<div style="background:#e8e8e8;border-radius:4px;height:12px;overflow:hidden">` +
       `<div style="background:#4c8bf5;height:12px;width:${pct}%"></div></div>` +
-      `<div style="margin:4px 0;font-family:monospace">${pct}% · ${escapeXml(this.status)}</div>${notes}` +
+      `<div style="margin:4px 0;font-family:monospace">${formatPercent(share)} · ${
+        escapeXml(this.status)
+      }</div>${notes}` +
       `<div style="display:flex;gap:8px;flex-wrap:wrap">${charts}</div></div>`;
   }
 }

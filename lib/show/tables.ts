@@ -12,9 +12,10 @@ import {
   type SummaryTotals,
   summaryTotals,
 } from "../cnn/architecture.ts";
-import { describeValue, formatCount, formatVolume } from "../cnn/dimensions.ts";
+import { describeValue, formatVolume } from "../cnn/dimensions.ts";
 import { LAYER_KINDS } from "../cnn/layer_kinds.ts";
 import { Displayable, escapeXml, type MimeBundle } from "./display.ts";
+import { formatCount, formatNumber } from "../engine/format.ts";
 
 /** A MIME bundle for Jupyter (`text/markdown`, `text/html`, `image/svg+xml`…). */
 export type { MimeBundle };
@@ -105,7 +106,7 @@ export function dataTable(records: Record<string, unknown>[], options: TableOpti
   const headers = Object.keys(records[0]);
   const fmt = (v: unknown) =>
     typeof v === "number"
-      ? (Number.isInteger(v) ? formatCount(v) : v.toLocaleString("es-ES", { maximumFractionDigits: 4 }))
+      ? (Number.isInteger(v) ? formatCount(v) : formatNumber(v, { maxDecimals: 4 }))
       : typeof v === "object" && v !== null && "width" in v && "height" in v && "depth" in v
       ? formatVolume(v as { width: number; height: number; depth: number })
       : String(v ?? "");
@@ -121,7 +122,7 @@ export function formatBytes(bytes: number): string {
     v /= 1000;
     u++;
   }
-  return `${u === 0 ? v : v.toFixed(1).replace(".", ",")} ${units[u]}`;
+  return `${formatNumber(v, { decimals: u === 0 ? 0 : 1 })} ${units[u]}`;
 }
 
 /** Columns of {@link summaryTable}. */
