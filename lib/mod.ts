@@ -143,6 +143,7 @@ export {
   type Dataset,
   datasetFromBytes,
   type DatasetFromBytesOptions,
+  type DatasetSplit,
   disposeDataset,
   splitDataset,
   type SplitDatasets,
@@ -340,6 +341,14 @@ export {
   predictionLabel,
   predictions,
 } from "./learn/prediction_grid.ts";
+export {
+  splitValidation,
+  type SplitValidationOptions,
+  TEST_AS_VALIDATION_WARNING,
+  warnIfTestAsValidation,
+} from "./learn/validation.ts";
+export { formatSpread, type Spread, spread } from "./learn/spread.ts";
+export { type SeedRecipe, type SeedRun, type SeedRunsResult, seedRunsRows, trainOverSeeds } from "./learn/seed_runs.ts";
 
 // The course: exercises and their checks, lab checks, the experiments of blocks 7, 8 and 10
 export {
@@ -363,11 +372,20 @@ export {
   type NetworkRowAnswer,
   UNANSWERED_PREFIX,
 } from "./course/exercises.ts";
-export { checkAugmentation, checkFineTune, checkFrozenModel, type FineTuneAnswer } from "./course/lab_checks.ts";
 export {
+  checkAugmentation,
+  checkFineTune,
+  checkFrozenModel,
+  type FineTuneAnswer,
+  type FrozenModelAnswer,
+} from "./course/lab_checks.ts";
+export {
+  type AugmentationCondition,
   augmentationExperiment,
+  type AugmentationExperimentData,
   type AugmentationExperimentOptions,
   type AugmentationExperimentResult,
+  augmentationExperimentRows,
   type AugmentationRun,
 } from "./course/augmentation_experiment.ts";
 export {
@@ -393,5 +411,7 @@ export {
   retrievalGrid,
   type RetrievalGridInput,
 } from "./course/retrieval_demo.ts";
+export { type AccuracyGoal, checkAccuracyGoal } from "./course/goals.ts";
+export { LAB2_TRANSFER_TASK } from "./course/lab2.ts";
 
 await initRuntime();

@@ -15,8 +15,11 @@ import {
   UNANSWERED,
 } from "../tools/notebooks.ts";
 import { englishNumbers } from "../tools/course_checks.ts";
+import { TEST_AS_VALIDATION_WARNING } from "../lib/learn/validation.ts";
 
 const notebooks = listNotebooks({ student: true });
+/** An ASCII-only piece of train()'s warning, found in the executed notebook's JSON however it escapes text. */
+const WARNING_ASCII = TEST_AS_VALIDATION_WARNING.match(/validationData es el conjunto de test/)![0];
 const started = new Map<string, Promise<NotebookResult>>();
 
 /** Starts a notebook once; at most two run at a time (the runner's machine-wide slots also enforce it). */
@@ -51,6 +54,11 @@ for (const [index, path] of notebooks.entries()) {
         assert.equal(r.error, undefined, `${name}: error inesperado ${r.error?.evalue}`);
       }
       assert.ok(r.executed, `${name}: no se escribió el cuaderno ejecutado`);
+      // train() warns when a test split is passed as validationData: no notebook may validate on test.
+      assert.ok(
+        !Deno.readTextFileSync(r.executed).includes(WARNING_ASCII),
+        `${name}: entrena con el conjunto de test como validationData (train() avisa de ello)`,
+      );
       assert.ok(r.html, `${name}: no se escribió el HTML`);
       const english = englishNumbers(readNotebook(r.executed));
       assert.deepEqual(english, [], `${name}: números con punto decimal en las salidas (usa lib/format.ts)`);

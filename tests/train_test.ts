@@ -271,3 +271,27 @@ Deno.test("dropout gets a new, reproducible mask every batch (tfjs repeats the m
   assert.deepEqual(await run(), a);
   tf.dispose([data.images, data.labels]);
 });
+
+Deno.test("earlyStopping.restoreBestWeights: the best epoch's weights come back even when all epochs ran", async () => {
+  const data = toyData(64, 5);
+  const val = toyData(64, 9);
+  const m = toyModel();
+  // A learning rate far too high: validation loss jumps around, so the last epoch is not the best one.
+  const h = await train(m, data, {
+    ...quiet,
+    epochs: 8,
+    batchSize: 16,
+    optimizer: "sgd",
+    lr: 3,
+    validationData: val,
+    earlyStopping: { patience: 100, monitor: "valLoss", restoreBestWeights: true },
+  });
+  assert.equal(h.stopReason, "epochs");
+  assert.ok(h.bestEpoch !== undefined && h.bestEpoch < 8, `best epoch ${h.bestEpoch}`);
+  const best = h.epochs[h.bestEpoch - 1].valLoss!;
+  const now = await lossAndAccuracy(m, val);
+  assert.ok(Math.abs(now.loss - best) < 1e-5, `val loss now ${now.loss}, at the best epoch ${best}`);
+  assert.ok(Math.abs(now.loss - h.epochs[7].valLoss!) > 1e-4, "the last epoch's weights were replaced");
+  disposeModel(m);
+  tf.dispose([data.images, data.labels, val.images, val.labels]);
+});

@@ -1,159 +1,235 @@
 /**
- * The experiment of block 7: data augmentation acts as regularisation. The same small CNN (same
- * initial weights) is trained twice on a small Fashion-MNIST subset, without and with on-the-fly
- * augmentation; the gap between training and validation accuracy is smaller with augmentation.
+ * The experiment of block 7: does data augmentation help when data is scarce? The same small CNN is
+ * trained on the same small training set without and with on-the-fly augmentation, over several seeds;
+ * both are measured on the same untouched validation images (never augmented), and the result is the mean
+ * and spread over the seeds. The data comes in as an argument (the notebook loads it).
  * @module
  */
 import { buildModel } from "../cnn/build.ts";
 import { defineArchitecture } from "../cnn/architecture.ts";
-import { randomAugment, type RandomAugmentOptions } from "../data/augment.ts";
-import { type Dataset, disposeDataset } from "../data/dataset.ts";
-import { loadFashionMnist } from "../data/fashion_mnist.ts";
+import type { RandomAugmentOptions } from "../data/augment.ts";
+import type { Dataset } from "../data/dataset.ts";
+import { formatSpread, type Spread, spread } from "../learn/spread.ts";
+import { formatPercent } from "../engine/format.ts";
 import { disposeModel, lossAndAccuracy, train } from "../learn/train.ts";
-import type { History } from "../learn/history.ts";
+import { type History } from "../learn/history.ts";
+
+/** The data of {@link augmentationExperiment}: a (small) training set and untouched validation images. */
+export interface AugmentationExperimentData {
+  /** Training images (the only ones augmented). */
+  train: Dataset;
+  /** Validation images, measured as they are (carve them from the training split, not the test split). */
+  validation: Dataset;
+}
 
 /** Options for {@link augmentationExperiment}. */
 export interface AugmentationExperimentOptions {
-  /** Training images per class (Fashion-MNIST train split, class-balanced); default 50 (500 in total). */
-  perClass?: number;
-  /** Validation images per class (from the test split); default 100 (1,000 in total). */
-  valPerClass?: number;
-  /** Epochs of each run; default 20. */
+  /** Epochs of each run (augmentation needs more to converge); default 30. */
   epochs?: number;
   /** Mini-batch size; default 32. */
   batchSize?: number;
-  /** Seed of the subset, the initial weights, the shuffling and the augmentation; default 0. */
-  seed?: number;
-  /** Augmentation of the second run; default `{ rotation: 10, translate: 0.1, zoom: 0.1, flip: "horizontal" }`. */
+  /** Learning rate of Adam; default 1e-3. */
+  lr?: number;
+  /** One run per seed and condition (initial weights, batch order, augmentation); default `[0, 1, 2]`. */
+  seeds?: number[];
+  /** Augmentation of the second condition; default `{ translate: 0.1, flip: "horizontal" }`. */
   augment?: Omit<RandomAugmentOptions, "seed">;
   /** The CNN, in lecture notation; default `["CONV3-16/p1", "POOL2", "CONV3-32/p1", "POOL2", "FC-64", "FC-10"]`. */
   layers?: string[];
-  /**
-   * Also measure accuracy on a copy of the validation set transformed once with these ranges (fixed seed):
-   * images that vary like real photos (off-centre, tilted), which the un-augmented training set lacks.
-   */
-  variedValidation?: Omit<RandomAugmentOptions, "seed">;
-  /** Use these datasets instead of loading Fashion-MNIST subsets (not disposed). */
-  data?: { train: Dataset; validation: Dataset };
+  /** Epochs averaged for the final figures (the last ones); default 3. */
+  lastEpochs?: number;
   /** Live progress of each training (as `train`'s `progress`); default false. */
   progress?: false | "auto" | "notebook" | "terminal";
 }
 
-/** One of the two runs. */
+/** One training run (one condition, one seed). */
 export interface AugmentationRun {
   /** "sin aumento" or "con aumento". */
   name: string;
+  /** Seed of the run. */
+  seed: number;
   /**
    * Per-epoch history, where `acc`/`loss` are measured after each epoch on the **un-augmented** training
-   * images in inference mode (so both runs are compared on the same images); ready for `trainingCurves`.
+   * images in inference mode (so both conditions are compared on the same images); ready for `trainingCurves`.
    */
   history: History;
-  /** The history as `train` returned it (`acc`/`loss` over the augmented batches, dropout active). */
-  rawHistory: History;
   /** Training accuracy per epoch (un-augmented images). */
   trainAcc: number[];
-  /** Validation accuracy per epoch. */
+  /** Validation accuracy per epoch (untouched validation images). */
   valAcc: number[];
-  /** Generalisation gap: training minus validation accuracy, mean over the last 3 epochs. */
+  /** Training accuracy, mean of the last epochs. */
+  finalTrainAcc: number;
+  /** Validation accuracy, mean of the last epochs. */
+  finalValAcc: number;
+  /** Generalisation gap: `finalTrainAcc − finalValAcc`. */
   gap: number;
-  /** Accuracy per epoch on the varied validation copy (only with `variedValidation`). */
-  variedValAcc?: number[];
+}
+
+/** One condition (without or with augmentation) over all seeds. */
+export interface AugmentationCondition {
+  /** "sin aumento" or "con aumento". */
+  name: string;
+  /** One run per seed. */
+  runs: AugmentationRun[];
+  /** Final training accuracy over the seeds. */
+  trainAcc: Spread;
+  /** Final validation accuracy over the seeds. */
+  valAcc: Spread;
+  /** Generalisation gap over the seeds. */
+  gap: Spread;
+  /** Per-epoch curves averaged over the seeds (clean training and validation accuracy/loss). */
+  meanHistory: History;
 }
 
 /** What {@link augmentationExperiment} returns. */
 export interface AugmentationExperimentResult {
-  /** Run without augmentation. */
-  plain: AugmentationRun;
-  /** Run with augmentation. */
-  augmented: AugmentationRun;
+  /** Without augmentation. */
+  plain: AugmentationCondition;
+  /** With augmentation. */
+  augmented: AugmentationCondition;
   /** Training and validation sizes. */
   sizes: { train: number; validation: number };
   /** The augmentation used. */
   augment: Omit<RandomAugmentOptions, "seed">;
+  /** Epochs per run. */
+  epochs: number;
+  /** Seeds used. */
+  seeds: number[];
+  /** Epochs averaged for the final figures. */
+  lastEpochs: number;
   /** Seconds of the whole experiment. */
   seconds: number;
 }
 
 const DEFAULT_LAYERS = ["CONV3-16/p1", "POOL2", "CONV3-32/p1", "POOL2", "FC-64", "FC-10"];
 
+function meanOfLast(v: number[], k: number): number {
+  const tail = v.slice(-k);
+  return tail.reduce((a, b) => a + b, 0) / tail.length;
+}
+
+function averageHistories(runs: AugmentationRun[]): History {
+  const first = runs[0].history;
+  const avg = (f: (h: History, i: number) => number | undefined, i: number) =>
+    runs.reduce((s, r) => s + (f(r.history, i) ?? NaN), 0) / runs.length;
+  return {
+    ...first,
+    epochs: first.epochs.map((e, i) => ({
+      ...e,
+      loss: avg((h) => h.epochs[i].loss, i),
+      acc: avg((h) => h.epochs[i].acc, i),
+      valLoss: avg((h) => h.epochs[i].valLoss, i),
+      valAcc: avg((h) => h.epochs[i].valAcc, i),
+    })),
+  };
+}
+
+function checkData(data: AugmentationExperimentData) {
+  for (const k of ["train", "validation"] as const) {
+    if (!data?.[k]?.images || !data[k].labels) {
+      throw new Error(
+        `augmentationExperiment: data.${k} debe ser un Dataset; pasa { train, validation } ya cargados ` +
+          `(p. ej. con subset y splitValidation).`,
+      );
+    }
+  }
+}
+
 /**
- * Trains the same small CNN twice on a small Fashion-MNIST subset — without, then with augmentation —
- * and returns per-epoch training/validation accuracy of both runs and their generalisation gaps.
- * Seeded: the same options give the same numbers on the same backend. Disposes everything it creates.
+ * Trains the same small CNN on `data.train` without and with augmentation, once per seed, measuring after
+ * every epoch the accuracy on the un-augmented training images and on the untouched `data.validation`.
+ * Returns both conditions with mean ± spread over the seeds. Seeded: the same data and options give the same
+ * numbers on the same backend. Disposes everything it creates (not `data`).
  *
  * @example
- * const r = await augmentationExperiment({ perClass: 50, epochs: 20 });
- * r.plain.gap > r.augmented.gap // true: augmentation regularises
+ * const r = await augmentationExperiment({ train: pocas, validation }, { epochs: 30, seeds: [0, 1, 2] });
+ * r.augmented.valAcc.mean - r.plain.valAcc.mean // what augmentation brings, in accuracy
  */
 export async function augmentationExperiment(
+  data: AugmentationExperimentData,
   options: AugmentationExperimentOptions = {},
 ): Promise<AugmentationExperimentResult> {
   const t0 = performance.now();
-  const seed = options.seed ?? 0;
-  const perClass = options.perClass ?? 50;
-  const valPerClass = options.valPerClass ?? 100;
-  for (const [name, v] of [["perClass", perClass], ["valPerClass", valPerClass]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${name} debe ser un entero ≥ 1 y es ${v}.`);
+  checkData(data);
+  const seeds = options.seeds ?? [0, 1, 2];
+  if (seeds.length === 0 || seeds.some((s) => !Number.isInteger(s))) {
+    throw new Error(`seeds debe ser una lista de enteros no vacía y es ${JSON.stringify(seeds)}.`);
   }
-  const augment = options.augment ?? { rotation: 10, translate: 0.1, zoom: 0.1, flip: "horizontal" };
-  const own = options.data === undefined;
-  const trainDs = options.data?.train ?? await loadFashionMnist({ split: "train", limit: perClass * 10, seed });
-  const valDs = options.data?.validation ??
-    await loadFashionMnist({ split: "test", limit: valPerClass * 10, seed: seed + 1 });
-  const varied = options.variedValidation
-    ? { ...valDs, images: randomAugment(valDs.images, { ...options.variedValidation, seed: seed + 2 }) }
-    : undefined;
-  const [, h, w, c] = trainDs.images.shape;
+  const epochs = options.epochs ?? 30;
+  const lastEpochs = Math.min(options.lastEpochs ?? 3, epochs);
+  const augment = options.augment ?? { translate: 0.1, flip: "horizontal" };
+  const [, h, w, c] = data.train.images.shape;
   const arch = defineArchitecture("CNN pequeña", {
     input: { height: h, width: w, depth: c },
     layers: options.layers ?? DEFAULT_LAYERS,
   });
-  const run = async (name: string, aug: Omit<RandomAugmentOptions, "seed"> | undefined): Promise<AugmentationRun> => {
-    const model = buildModel(arch, { seed, classes: trainDs.classNames.length });
+  const run = async (
+    name: string,
+    seed: number,
+    aug?: Omit<RandomAugmentOptions, "seed">,
+  ): Promise<AugmentationRun> => {
+    const model = buildModel(arch, { seed, classes: data.train.classNames.length });
     const clean: Array<{ loss: number; acc: number }> = [];
-    const variedAcc: number[] = [];
     try {
-      const rawHistory = await train(model, trainDs, {
-        epochs: options.epochs ?? 20,
+      const raw = await train(model, data.train, {
+        epochs,
         batchSize: options.batchSize ?? 32,
+        lr: options.lr,
         seed,
-        validationData: valDs,
+        validationData: data.validation,
         augment: aug,
         progress: options.progress ?? false,
-        title: `${name}`,
-        callbacks: {
-          onEpochEnd: async () => {
-            clean.push(await lossAndAccuracy(model, trainDs));
-            if (varied) variedAcc.push((await lossAndAccuracy(model, varied)).acc);
-          },
-        },
+        title: `${name} (semilla ${seed})`,
+        callbacks: { onEpochEnd: async () => void clean.push(await lossAndAccuracy(model, data.train)) },
       });
       const history: History = {
-        ...rawHistory,
-        epochs: rawHistory.epochs.map((e, i) => ({ ...e, acc: clean[i].acc, loss: clean[i].loss })),
+        ...raw,
+        epochs: raw.epochs.map((e, i) => ({ ...e, acc: clean[i].acc, loss: clean[i].loss })),
       };
       const trainAcc = clean.map((x) => x.acc);
-      const valAcc = rawHistory.epochs.map((e) => e.valAcc ?? NaN);
-      const last = Math.min(3, trainAcc.length);
-      let gap = 0;
-      for (let i = trainAcc.length - last; i < trainAcc.length; i++) gap += (trainAcc[i] - valAcc[i]) / last;
-      return { name, history, rawHistory, trainAcc, valAcc, gap, ...(varied ? { variedValAcc: variedAcc } : {}) };
+      const valAcc = raw.epochs.map((e) => e.valAcc ?? NaN);
+      const finalTrainAcc = meanOfLast(trainAcc, lastEpochs), finalValAcc = meanOfLast(valAcc, lastEpochs);
+      return { name, seed, history, trainAcc, valAcc, finalTrainAcc, finalValAcc, gap: finalTrainAcc - finalValAcc };
     } finally {
       disposeModel(model);
     }
   };
-  try {
-    const plain = await run("sin aumento", undefined);
-    const augmented = await run("con aumento", augment);
+  const condition = async (name: string, aug?: Omit<RandomAugmentOptions, "seed">): Promise<AugmentationCondition> => {
+    const runs: AugmentationRun[] = [];
+    for (const seed of seeds) runs.push(await run(name, seed, aug));
     return {
-      plain,
-      augmented,
-      sizes: { train: trainDs.images.shape[0], validation: valDs.images.shape[0] },
-      augment,
-      seconds: (performance.now() - t0) / 1000,
+      name,
+      runs,
+      trainAcc: spread(runs.map((r) => r.finalTrainAcc)),
+      valAcc: spread(runs.map((r) => r.finalValAcc)),
+      gap: spread(runs.map((r) => r.gap)),
+      meanHistory: averageHistories(runs),
     };
-  } finally {
-    if (own) disposeDataset(trainDs, valDs);
-    varied?.images.dispose();
-  }
+  };
+  const plain = await condition("sin aumento");
+  const augmented = await condition("con aumento", augment);
+  return {
+    plain,
+    augmented,
+    sizes: { train: data.train.images.shape[0], validation: data.validation.images.shape[0] },
+    augment,
+    epochs,
+    seeds: [...seeds],
+    lastEpochs,
+    seconds: (performance.now() - t0) / 1000,
+  };
+}
+
+/**
+ * Rows for `dataTable`, one per condition: final training and validation accuracy and the gap, as
+ * mean ± standard deviation over the seeds, and the validation range (worst – best seed).
+ */
+export function augmentationExperimentRows(result: AugmentationExperimentResult): Record<string, string>[] {
+  return [result.plain, result.augmented].map((c) => ({
+    entrenamiento: c.name,
+    "exactitud en entrenamiento": formatSpread(c.trainAcc),
+    "exactitud en validación": formatSpread(c.valAcc),
+    "validación: peor – mejor semilla": `${formatPercent(c.valAcc.min)} – ${formatPercent(c.valAcc.max)}`,
+    "brecha (puntos)": formatSpread(c.gap).replace(" %", ""),
+  }));
 }

@@ -6,6 +6,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { RandomAugmentOptions } from "../data/augment.ts";
 import { ExerciseError, UNANSWERED_PREFIX } from "./exercises.ts";
 import { formatNumber } from "../engine/format.ts";
+import { allLayers } from "../learn/transfer.ts";
 
 function unansweredLab(task: string, example: string): never {
   throw new ExerciseError(
@@ -20,7 +21,7 @@ function unansweredLab(task: string, example: string): never {
  */
 export function checkAugmentation(options: Omit<RandomAugmentOptions, "seed"> | undefined): void {
   const task = "augmentation";
-  if (options === undefined) unansweredLab(task, "{ rotation: 10 }");
+  if (options === undefined) unansweredLab(task, "un objeto { … } con las opciones de randomAugment que elijas");
   if (typeof options !== "object" || options === null) {
     throw new ExerciseError(`Las opciones de augmentation deben ser un objeto { … }; se recibió ${typeof options}.`);
   }
@@ -73,13 +74,65 @@ function layerState(model: tf.LayersModel) {
   return { base, head };
 }
 
+function checkCutAndHead(model: tf.LayersModel, answer: FrozenModelAnswer): void {
+  const names = allLayers(model).map((l) => l.name);
+  const baseNames = names.filter((n) => n.startsWith("block"));
+  if (answer.cut !== undefined && baseNames.at(-1) !== answer.cut) {
+    throw new ExerciseError(
+      `La base no está cortada donde pide el enunciado: su última capa es «${baseNames.at(-1)}». Pista: mira los ` +
+        "nombres de las capas de la base (base.layers.map((l) => l.name)) y elige la que describe el enunciado.",
+    );
+  }
+  const headLayers = allLayers(model).filter((l) => !l.name.startsWith("block"));
+  const hasGap = headLayers.some((l) => l.getClassName() === "GlobalAveragePooling2D");
+  if (answer.pooling === "gap" && !hasGap) {
+    throw new ExerciseError(
+      "La cabeza aplana el volumen en lugar de promediar cada mapa de activación. Pista: mira la opción pooling " +
+        "de addHead.",
+    );
+  }
+  if (answer.pooling === "flatten" && hasGap) {
+    throw new ExerciseError("La cabeza promedia cada mapa de activación y el enunciado pide aplanar el volumen.");
+  }
+  const dense = headLayers.filter((l) => l.getClassName() === "Dense");
+  if (answer.hidden !== undefined) {
+    const hidden = dense.slice(0, -1);
+    const units = hidden.map((l) => (l.outputShape as number[]).at(-1));
+    const ok = answer.hidden === 0 ? hidden.length === 0 : hidden.length === 1 && units[0] === answer.hidden;
+    if (!ok) {
+      throw new ExerciseError(
+        `La cabeza tiene ${hidden.length} capa(s) densa(s) oculta(s) (${units.join(", ") || "ninguna"}) y no es la ` +
+          "que describe el enunciado. Pista: mira la opción hidden de addHead.",
+      );
+    }
+  }
+}
+
+/** What {@link checkFrozenModel} expects of the transfer model, beyond a frozen base and a trainable head. */
+export interface FrozenModelAnswer {
+  /** Classes of the new task; default 5. */
+  classes?: number;
+  /** Name of the base's last layer (where it was cut), e.g. `"block3_conv1_relu"`; not checked when omitted. */
+  cut?: string;
+  /** How the head turns the volume into a vector (`addHead`'s `pooling`); not checked when omitted. */
+  pooling?: "flatten" | "gap";
+  /** Units of the head's hidden layer (0 = none); not checked when omitted. */
+  hidden?: number;
+}
+
 /**
  * Checks the transfer model of the lab: pretrained `block…` layers frozen, a new head (trainable) with
- * `classes` outputs.
+ * `classes` outputs; optionally also where the base was cut and the head's shape (see {@link FrozenModelAnswer}).
+ * The messages say what is wrong with a hint, never the expected layer name or value.
  */
-export function checkFrozenModel(model: tf.LayersModel | undefined, classes = 5): void {
+export function checkFrozenModel(
+  model: tf.LayersModel | undefined,
+  expected: number | FrozenModelAnswer = 5,
+): void {
+  const answer = typeof expected === "number" ? { classes: expected } : expected;
+  const classes = answer.classes ?? 5;
   const task = "base congelada";
-  if (model === undefined) unansweredLab(task, "addHead(base, { classes: 5 })");
+  if (model === undefined) unansweredLab(task, "addHead(baseCortada, { … })");
   if (!(model instanceof tf.LayersModel)) {
     throw new ExerciseError(`Se esperaba un modelo (tf.LayersModel); se recibió ${typeof model}.`);
   }
@@ -105,6 +158,7 @@ export function checkFrozenModel(model: tf.LayersModel | undefined, classes = 5)
       `La salida tiene ${out} neuronas y la nueva tarea tiene otro número de clases. Pista: mira classNames.`,
     );
   }
+  checkCutAndHead(model, answer);
   console.log(`✔ Base congelada (${base.length} capas) y cabeza nueva entrenable (${head.length} capas).`);
 }
 

@@ -6,6 +6,12 @@
 import * as tf from "@tensorflow/tfjs";
 import { seededRandom, shuffleInPlace } from "./random.ts";
 
+/**
+ * Which part of the data a dataset is: `train` (to fit the weights), `validation` (carved from the training
+ * set, to choose epochs, learning rate, early stopping…) or `test` (measured once, at the end).
+ */
+export type DatasetSplit = "train" | "validation" | "test";
+
 /** A labelled image dataset held as tensors. Dispose it with {@link disposeDataset} when done. */
 export interface Dataset {
   /** Images `[n, height, width, channels]`, float32 in [0, 1], channels last. */
@@ -14,6 +20,8 @@ export interface Dataset {
   labels: tf.Tensor1D;
   /** Name of each class (Spanish), indexed by label. */
   classNames: string[];
+  /** The split it comes from, when known (set by the loaders and kept by `subset` / `splitDataset`). */
+  split?: DatasetSplit;
 }
 
 /** Frees the tensors of one or more datasets. */
@@ -33,6 +41,8 @@ export interface DatasetFromBytesOptions {
   classNames: string[];
   /** Keep only these example indices (in this order); default all. */
   indices?: ArrayLike<number>;
+  /** The split the bytes come from (stored in the dataset's `split`). */
+  split?: DatasetSplit;
 }
 
 /**
@@ -77,6 +87,7 @@ export function datasetFromBytes(
     images: tf.tensor4d(x, [n, h, w, c], "float32"),
     labels: tf.tensor1d(y, "int32"),
     classNames: [...options.classNames],
+    ...(options.split ? { split: options.split } : {}),
   };
 }
 
@@ -162,6 +173,7 @@ export async function subset(ds: Dataset, options: SubsetOptions = {}): Promise<
     images,
     labels: tf.tensor1d(newLabels, "int32"),
     classNames: relabel && classes ? classes.map((c) => ds.classNames[c]) : [...ds.classNames],
+    ...(ds.split ? { split: ds.split } : {}),
   };
 }
 
@@ -184,8 +196,10 @@ export interface SplitDatasets {
 }
 
 /**
- * Splits `ds` into seeded, shuffled training and validation parts (stratified by class by default).
- * `ds` is left untouched; dispose the three datasets when done.
+ * Splits `ds` into seeded, shuffled training and validation parts (stratified by class by default:
+ * each class contributes `round(count · validation)` examples). The parts' `split` is `train` and
+ * `validation` — unless `ds` is a test split, whose parts stay `test`. `ds` is left untouched; dispose the
+ * three datasets when done.
  */
 export async function splitDataset(ds: Dataset, options: SplitOptions = {}): Promise<SplitDatasets> {
   const frac = options.validation ?? 0.2;
@@ -211,16 +225,18 @@ export async function splitDataset(ds: Dataset, options: SplitOptions = {}): Pro
   }
   shuffleInPlace(trainIdx, rand);
   shuffleInPlace(valIdx, rand);
-  const take = (idx: number[]): Dataset =>
+  const fromTest = ds.split === "test";
+  const take = (idx: number[], split: DatasetSplit): Dataset =>
     tf.tidy(() => {
       const t = tf.tensor1d(idx, "int32");
       return {
         images: tf.gather(ds.images, t) as tf.Tensor4D,
         labels: tf.gather(ds.labels, t) as tf.Tensor1D,
         classNames: [...ds.classNames],
+        split: fromTest ? "test" : split,
       };
     });
-  return { train: take(trainIdx), validation: take(valIdx) };
+  return { train: take(trainIdx, "train"), validation: take(valIdx, "validation") };
 }
 
 /** Number of examples of each class of `ds` (index = label). */

@@ -217,6 +217,7 @@ export function datasetFromIdx(pair: IdxPair, classNames: readonly string[], opt
     imageShape: [h, w, 1],
     classNames: [...classNames],
     indices,
+    split: options.split ?? "train",
   });
 }
 

@@ -18,6 +18,7 @@ import type { EpochLogs, History } from "./history.ts";
 import { randomAugment, type RandomAugmentOptions } from "../data/augment.ts";
 import { budgetedEpochs, gradingBudget } from "./grading.ts";
 import { formatPercent } from "../engine/format.ts";
+import { warnIfTestAsValidation } from "./validation.ts";
 
 /** Augmentation applied to every training batch: returns a new tensor, must not dispose its input. */
 export type AugmentFn = (images: tf.Tensor4D, seed: number) => tf.Tensor4D;
@@ -40,7 +41,7 @@ export interface EarlyStoppingOptions {
   patience?: number;
   /** Metric watched; default `valLoss` when there is validation data, else `loss`. */
   monitor?: MonitorName;
-  /** Put back the weights of the best epoch at the end; default true. */
+  /** Put back the weights of the best epoch at the end (stopped early or not); default true. */
   restoreBestWeights?: boolean;
 }
 
@@ -67,7 +68,10 @@ export interface TrainOptions {
   seed?: number;
   /** Shuffle the examples each epoch (seeded); default true. */
   shuffle?: boolean;
-  /** Validation set, evaluated after every epoch in inference mode. */
+  /**
+   * Validation set, evaluated after every epoch in inference mode: carve it from the training set with
+   * `splitValidation` (a test split here gets a warning: the test set is measured once, at the end).
+   */
   validationData?: Dataset;
   /** Alternatively, hold out this fraction of `data` (its last examples, before shuffling) for validation. */
   validationSplit?: number;
@@ -299,7 +303,7 @@ function better(monitor: MonitorName, a: number, b: number): boolean {
  * ```ts
  * const history = await train(model, fashion.train, {
  *   epochs: 5, batchSize: 128, optimizer: "sgd", lr: 1e-2, weightDecay: 5e-4,
- *   validationData: fashion.test, reduceLrOnPlateau: true,
+ *   validationData: fashion.validation, reduceLrOnPlateau: true,
  * });
  * ```
  */
@@ -313,6 +317,7 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
   checkPositiveInt("epochs", options.epochs);
   checkPositiveInt("batchSize", options.batchSize);
   if (options.validationData) checkDataset("validationData", options.validationData);
+  warnIfTestAsValidation(options.validationData);
   const split = options.validationSplit;
   if (split !== undefined && !(split > 0 && split < 1)) {
     throw new Error(`validationSplit debe estar entre 0 y 1 (fracción para validación) y es ${split}.`);
@@ -537,8 +542,13 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
         break;
       }
     }
-    if (es?.restoreBestWeights && bestWeights && history.stopReason === "earlyStopping") {
+    // Keras 3 behaviour: the best epoch's weights come back whenever they are not the last ones, whether
+    // training stopped early or ran all its epochs (a run must not end on a collapse).
+    if (es?.restoreBestWeights && bestWeights && history.bestEpoch !== history.epochs.at(-1)?.epoch) {
       model.setWeights(bestWeights);
+      if (history.stopReason !== "earlyStopping") {
+        progress.note(`Se recuperan los pesos de la mejor época (${history.bestEpoch}) según ${esState!.monitor}.`);
+      }
     }
   } finally {
     dropouts.forEach((l, i) => l.seed = dropoutSeeds[i]);

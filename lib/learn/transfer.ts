@@ -34,7 +34,8 @@ function patchBatchNorm(layer: tf.layers.Layer) {
   l[PATCHED] = true;
 }
 
-function allLayers(model: tf.LayersModel): tf.layers.Layer[] {
+/** Every layer of `model`, those of nested models included (in order). */
+export function allLayers(model: tf.LayersModel): tf.layers.Layer[] {
   const out: tf.layers.Layer[] = [];
   for (const l of model.layers) {
     if (l instanceof tf.LayersModel) out.push(...allLayers(l));
