@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "./datasets/dataset.ts";
+import { plainText } from "./mime.ts";
 
 /** Options for {@link evaluate}. */
 export interface EvaluateOptions {
@@ -124,7 +125,7 @@ function displayable(ev: Evaluation): Evaluation {
     enumerable: false,
     value: () => ({
       "text/markdown": evaluationMarkdown(ev),
-      "text/plain": `Accuracy ${pct(ev.accuracy)} (${ev.count} ejemplos)`,
+      "text/plain": plainText(evaluationMarkdown(ev)),
     }),
   });
   return ev;

@@ -12,6 +12,7 @@
  * @module
  */
 import { seededRandom } from "./datasets/random.ts";
+import { plainText } from "./mime.ts";
 import {
   type Architecture,
   defineArchitecture,
@@ -145,9 +146,13 @@ export class Exercise implements ExerciseData {
     return `**Ejercicio ${this.id} · ${this.title}**${this.source ? ` _(${this.source})_` : ""}\n\n${this.statement}`;
   }
 
-  /** What a notebook cell shows: the statement (the notebook's heading already names the exercise). */
+  /**
+   * What a notebook cell shows: the statement (the notebook's heading already names the exercise), as
+   * Markdown and as plain text (an untrusted notebook shows only the latter; see `mime.ts`).
+   */
   mimeBundle(): Record<string, string> {
-    return { "text/markdown": `${this.source ? `_(${this.source})_ ` : ""}${this.statement}` };
+    const markdown = `${this.source ? `_(${this.source})_ ` : ""}${this.statement}`;
+    return { "text/markdown": markdown, "text/plain": plainText(markdown) };
   }
 
   /** Rich display in the Deno Jupyter kernel (see {@link Exercise.mimeBundle}). */

@@ -14,6 +14,7 @@ export * from "./kernels_adam.ts";
 export * from "./dimensions.ts";
 export * from "./architectures.ts";
 export * from "./tables.ts";
+export * from "./mime.ts";
 export * from "./naive.ts";
 export * from "./exercises.ts";
 export * from "./datasets/mod.ts";

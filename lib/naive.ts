@@ -18,6 +18,7 @@ import {
   type Rounding,
   samePadding,
 } from "./dimensions.ts";
+import { svgImgHtml, svgText } from "./mime.ts";
 
 /** An image or volume as nested arrays: `x[row][col][channel]`. */
 export type Image3D = number[][][];
@@ -363,20 +364,24 @@ export function convAt(x: Image3D, w: Filters4D, options: ConvAtOptions): ConvSt
 export class SvgFigure {
   /** The SVG markup. */
   readonly svg: string;
-  /** Wraps SVG markup. */
-  constructor(svg: string) {
+  /** What the drawing says, as text (default: its text labels). */
+  readonly text: string;
+  /** Wraps SVG markup; `text` describes it for front ends that show no image. */
+  constructor(svg: string, text?: string) {
     this.svg = svg;
+    this.text = text ?? svgText(svg);
   }
   /** The SVG markup. */
   toString(): string {
     return this.svg;
   }
   /**
-   * The MIME bundle shown in a notebook: the SVG, also as `text/html` (inline SVG, animations included), which
-   * nbconvert's HTML export keeps intact while it strips `image/svg+xml` outputs.
+   * The MIME bundle shown in a notebook: the SVG, also as `text/html` (an `<img>` of the SVG, animations
+   * included, which nbconvert's HTML export and the sanitiser of untrusted notebooks keep, while they drop
+   * `image/svg+xml` and inline `<svg>`), and its text (see `mime.ts`).
    */
   mimeBundle(): Record<string, string> {
-    return { "text/html": this.svg, "image/svg+xml": this.svg };
+    return { "text/html": svgImgHtml(this.svg, this.text), "image/svg+xml": this.svg, "text/plain": this.text };
   }
 
   /** Rich display in the Deno Jupyter kernel (see {@link SvgFigure.mimeBundle}). */

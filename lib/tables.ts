@@ -14,6 +14,7 @@ import {
   summaryTotals,
 } from "./architectures.ts";
 import { describeValue, formatCount, formatVolume } from "./dimensions.ts";
+import { textTable } from "./mime.ts";
 
 /** A MIME bundle for Jupyter (`text/markdown`, `text/html`, `image/svg+xml`…). */
 export type MimeBundle = Record<string, string>;
@@ -73,9 +74,14 @@ export class DataTable {
     return this.markdown;
   }
 
-  /** The MIME bundle shown in a notebook: HTML and Markdown. */
+  /** The table as aligned plain text (for front ends that show neither HTML nor Markdown). */
+  get text(): string {
+    return textTable(this.headers, this.rows, { alignRight: this.alignRight, footer: this.footer, title: this.title });
+  }
+
+  /** The MIME bundle shown in a notebook: HTML, Markdown and aligned text (see `mime.ts`). */
   mimeBundle(): MimeBundle {
-    return { "text/html": this.html, "text/markdown": this.markdown };
+    return { "text/html": this.html, "text/markdown": this.markdown, "text/plain": this.text };
   }
 
   /** Rich display in the Deno Jupyter kernel (see {@link DataTable.mimeBundle}). */

@@ -14,6 +14,7 @@ import { disposeModel, type History, train, type TrainOptions } from "./train.ts
 import { evaluate } from "./evaluate.ts";
 import { ExerciseError, UNANSWERED_PREFIX } from "./exercises.ts";
 import type { RandomAugmentOptions } from "./augment.ts";
+import { plainText } from "./mime.ts";
 
 /** Directory of the project's pretrained base (`deno task pretrain`): small VGG on Fashion-MNIST classes 0–4. */
 export const PRETRAINED_BASE: string = new URL("../data/models/fashion_vgg_0_4", import.meta.url).pathname;
@@ -395,7 +396,7 @@ export async function transferExperiment(
   };
   Object.defineProperty(results, Symbol.for("Jupyter.display"), {
     enumerable: false,
-    value: () => ({ "text/markdown": transferMarkdown(results), "text/plain": transferMarkdown(results) }),
+    value: () => ({ "text/markdown": transferMarkdown(results), "text/plain": plainText(transferMarkdown(results)) }),
   });
   return results;
 }
