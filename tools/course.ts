@@ -59,6 +59,10 @@ if (import.meta.main) {
     const r = await runNotebook(nb, { htmlDir: args.html ? undefined : false });
     const note = r.error && r.status === "ok" ? ` (se detuvo donde se esperaba: ${r.error.evalue.split("\n")[0]})` : "";
     console.error(`${r.status === "ok" ? "✔" : "✘"} ${r.notebook} · ${r.seconds.toFixed(1)} s${note}`);
+    const so = r.staticOutputs;
+    if (so && so.added + so.texts > 0) {
+      console.error(`  salidas estáticas: ${so.added} PNG de figuras, ${so.texts} textos · ${so.seconds.toFixed(1)} s`);
+    }
     if (args.screenshots && r.html) {
       const shot = join(ROOT, "build", "screenshots", basename(r.html, ".html") + ".png");
       await Deno.mkdir(join(ROOT, "build", "screenshots"), { recursive: true });

@@ -228,8 +228,10 @@ export interface CellView {
   prompt: string | number | null;
   /** Cell source. */
   source: string;
-  /** Outputs, in order. */
+  /** Outputs, in order, as drawn (an output the page cannot show at all has no element, so it is missing here). */
   outputs: OutputView[];
+  /** Outputs in the cell's model (the notebook file): more than `outputs.length` if some were not drawn. */
+  modelOutputs: number;
 }
 
 /** Totals over {@link CellView}s. */
@@ -241,7 +243,10 @@ export interface OutputSummary {
   images: number;
   /** Error outputs (tracebacks, stderr) with their text. */
   errors: string[];
-  /** Outputs that the page shows empty (e.g. a sanitised HTML figure or a markdown output it skipped). */
+  /**
+   * Outputs the page shows empty (e.g. a sanitised HTML figure) or not at all (e.g. Markdown alone in an
+   * untrusted notebook: the page draws no element for it).
+   */
   blank: number;
 }
 
@@ -253,7 +258,8 @@ export function summarize(cells: CellView[]): OutputSummary {
     drawnPlots: all.reduce((s, o) => s + o.drawnPlots, 0),
     images: all.reduce((s, o) => s + o.images, 0),
     errors: all.filter((o) => o.error).map((o) => o.text),
-    blank: all.filter((o) => !o.visible).length,
+    blank: all.filter((o) => !o.visible).length +
+      cells.reduce((s, c) => s + Math.max(0, c.modelOutputs - c.outputs.length), 0),
   };
 }
 
@@ -478,7 +484,13 @@ export async function openNotebook(
             };
           });
           const prompt = c.input_prompt_number;
-          views.push({ index: i, prompt: prompt === undefined ? null : prompt, source: c.get_text(), outputs });
+          views.push({
+            index: i,
+            prompt: prompt === undefined ? null : prompt,
+            source: c.get_text(),
+            outputs,
+            modelOutputs: models.length,
+          });
         }
         return views;
       }),
