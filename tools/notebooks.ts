@@ -8,6 +8,7 @@
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { addStaticOutputs, type StaticOutputsResult, trustNotebook } from "./static_outputs.ts";
+import { addMath, notebookHasMath } from "./math_html.ts";
 
 /** Repository root (the folder holding `deno.json`). */
 export const ROOT: string = resolve(import.meta.dirname ?? ".", "..");
@@ -158,7 +159,10 @@ async function ensureKernel(): Promise<void> {
   if (!out.success) throw new Error("tools/setup.sh falló: no se pudo preparar el kernel Deno de Jupyter.");
 }
 
-/** Renders an executed notebook to standalone offline HTML (no CDN scripts; plotly fallbacks kept). */
+/**
+ * Renders an executed notebook to standalone offline HTML (no CDN scripts; plotly fallbacks kept; formulas
+ * typeset by KaTeX embedded from npm, see `tools/math_html.ts`).
+ */
 export async function renderHtml(executed: string, htmlPath: string): Promise<void> {
   await Deno.mkdir(dirname(htmlPath), { recursive: true });
   const tmpBase = `.${basename(htmlPath, ".html")}.${Deno.pid}.tmp`;
@@ -182,7 +186,9 @@ export async function renderHtml(executed: string, htmlPath: string): Promise<vo
     stderr: "piped",
   }).output();
   if (!out.success) throw new Error(`nbconvert falló con ${executed}:\n${decoder.decode(out.stderr)}`);
-  await Deno.rename(join(dirname(htmlPath), tmpBase + ".html"), htmlPath);
+  const tmp = join(dirname(htmlPath), tmpBase + ".html");
+  if (notebookHasMath(readNotebook(executed))) await Deno.writeTextFile(tmp, addMath(await Deno.readTextFile(tmp)));
+  await Deno.rename(tmp, htmlPath);
 }
 
 /**
