@@ -193,6 +193,7 @@ export {
 
 // Showing things in a notebook: tables, SVG drawings, plotly figures, image grids, live progress
 export { Displayable, escapeXml, type MimeBundle, withDisplay } from "./show/display.ts";
+export { base64, figureText, plainText, svgImgHtml, svgText, textTable, type TextTableOptions } from "./show/mime.ts";
 export {
   annotationColor,
   colorAt,

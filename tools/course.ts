@@ -70,6 +70,10 @@ if (import.meta.main) {
     const note = r.error && r.status === "ok" ? ` (se detuvo donde se esperaba: ${r.error.evalue.split("\n")[0]})` : "";
     const mb = r.peakMB === undefined ? "" : ` · ${Math.round(r.peakMB)} MB`;
     console.error(`${r.status === "ok" ? "✔" : "✘"} ${r.notebook} · ${r.seconds.toFixed(1)} s${mb}${note}`);
+    const so = r.staticOutputs;
+    if (so && so.added + so.texts > 0) {
+      console.error(`  salidas estáticas: ${so.added} PNG de figuras, ${so.texts} textos · ${so.seconds.toFixed(1)} s`);
+    }
     if (args.screenshots && r.html) {
       const shot = join(ROOT, "build", "screenshots", basename(r.html, ".html") + ".png");
       await Deno.mkdir(join(ROOT, "build", "screenshots"), { recursive: true });

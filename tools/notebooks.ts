@@ -1,12 +1,15 @@
 /**
  * Notebook execution shared by `deno task course`, `deno task nb` and the notebook tests: lists the
- * course notebooks, runs each through the real Deno Jupyter kernel (`tools/run_notebook.py`, nbclient),
- * renders the executed notebook to offline HTML and formats the summary table.
+ * course notebooks, runs each through the real Deno Jupyter kernel (`tools/run_notebook.py`, nbclient), adds
+ * static PNGs of its plotly figures and signs it (`tools/static_outputs.ts`), renders the executed notebook
+ * to offline HTML and formats the summary table.
  * @module
  */
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { existsSync } from "node:fs";
 import { commitTemp, tempPathFor } from "../lib/engine/files.ts";
+import { addStaticOutputs, type StaticOutputsResult, trustNotebook } from "./static_outputs.ts";
+import { addMath, notebookHasMath } from "./math_html.ts";
 
 /** Repository root (the folder holding `deno.json`). */
 export const ROOT: string = resolve(import.meta.dirname ?? ".", "..");
@@ -107,6 +110,11 @@ export interface RunOptions {
   cellTimeoutS?: number;
   /** Environment variables added to the kernel's (e.g. `TFJS_BACKEND`). */
   env?: Record<string, string>;
+  /**
+   * Add a static PNG of every plotly figure to the executed notebook (`tools/static_outputs.ts`) and sign it
+   * for the project-local Jupyter (`jupyter trust`), so it shows everything when reopened. Default true.
+   */
+  finish?: boolean;
 }
 
 /** What running one notebook gave. */
@@ -125,6 +133,8 @@ export interface NotebookResult {
   lateOutputs: number;
   /** Peak resident memory of the notebook's kernel process in MB (10⁶ bytes), when it could be read. */
   peakMB?: number;
+  /** What `tools/static_outputs.ts` added to the executed notebook (figures' PNGs, texts). */
+  staticOutputs?: StaticOutputsResult;
   /** The failing cell, when execution stopped at an error (expected or not). */
   error?: { cellIndex: number | null; ename: string; evalue: string; source: string };
   /** Human-readable failure message (runner stderr), empty when ok. */
@@ -153,7 +163,10 @@ async function ensureKernel(): Promise<void> {
   if (!out.success) throw new Error("tools/setup.sh falló: no se pudo preparar el kernel Deno de Jupyter.");
 }
 
-/** Renders an executed notebook to standalone offline HTML (no CDN scripts; plotly fallbacks kept). */
+/**
+ * Renders an executed notebook to standalone offline HTML (no CDN scripts; plotly fallbacks kept; formulas
+ * typeset by KaTeX embedded from npm, see `tools/math_html.ts`).
+ */
 export async function renderHtml(executed: string, htmlPath: string): Promise<void> {
   await Deno.mkdir(dirname(htmlPath), { recursive: true });
   const tmpBase = basename(tempPathFor(htmlPath), ".html");
@@ -177,7 +190,9 @@ export async function renderHtml(executed: string, htmlPath: string): Promise<vo
     stderr: "piped",
   }).output();
   if (!out.success) throw new Error(`nbconvert falló con ${executed}:\n${decoder.decode(out.stderr)}`);
-  await commitTemp(join(dirname(htmlPath), tmpBase + ".html"), htmlPath);
+  const tmp = join(dirname(htmlPath), tmpBase + ".html");
+  if (notebookHasMath(readNotebook(executed))) await Deno.writeTextFile(tmp, addMath(await Deno.readTextFile(tmp)));
+  await commitTemp(tmp, htmlPath);
 }
 
 /**
@@ -228,6 +243,17 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
   if (rep?.error) {
     const e = rep.error;
     result.error = { cellIndex: e.cell_index, ename: e.ename, evalue: e.evalue, source: e.source };
+  }
+  if (result.executed && options.finish !== false) {
+    try {
+      result.staticOutputs = await addStaticOutputs(result.executed);
+      await trustNotebook(result.executed, { xdgDataHome: JUPYTER_DATA, python: PYTHON });
+    } catch (e) {
+      if (result.status === "ok") {
+        result.status = "html-error";
+        result.message = `figuras estáticas o firma del cuaderno: ${(e as Error).message}`;
+      }
+    }
   }
   if (htmlDir && result.executed) {
     const html = join(htmlDir, basename(abs, ".ipynb") + ".html");

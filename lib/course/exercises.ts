@@ -15,6 +15,7 @@ import { seededRandom } from "../data/random.ts";
 import { Displayable } from "../show/display.ts";
 import { type Architecture, layerNotation, type LayerSpec, parseLayer } from "../cnn/notation.ts";
 import { defineArchitecture, summarize } from "../cnn/architecture.ts";
+import { plainText } from "../show/mime.ts";
 import {
   convOutput,
   convParams,
@@ -150,9 +151,13 @@ export class Exercise extends Displayable implements ExerciseData {
     return `**Ejercicio ${this.id} · ${this.title}**${this.source ? ` _(${this.source})_` : ""}\n\n${this.statement}`;
   }
 
-  /** What a notebook cell shows: the statement (the notebook's heading already names the exercise). */
+  /**
+   * What a notebook cell shows: the statement (the notebook's heading already names the exercise), as
+   * Markdown and as plain text (an untrusted notebook shows only the latter; see `mime.ts`).
+   */
   mimeBundle(): Record<string, string> {
-    return { "text/markdown": `${this.source ? `_(${this.source})_ ` : ""}${this.statement}` };
+    const markdown = `${this.source ? `_(${this.source})_ ` : ""}${this.statement}`;
+    return { "text/markdown": markdown, "text/plain": plainText(markdown) };
   }
 }
 

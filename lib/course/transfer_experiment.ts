@@ -9,6 +9,7 @@ import { disposeModel, train, type TrainOptions } from "../learn/train.ts";
 import type { History } from "../learn/history.ts";
 import { evaluate } from "../learn/evaluate.ts";
 import { withDisplay } from "../show/display.ts";
+import { plainText } from "../show/mime.ts";
 import { formatCount, formatNumber, formatPercent, formatSeconds } from "../engine/format.ts";
 import {
   addHead,
@@ -174,7 +175,7 @@ export async function transferExperiment(
   };
   return withDisplay(results, () => ({
     "text/markdown": transferMarkdown(results),
-    "text/plain": transferMarkdown(results),
+    "text/plain": plainText(transferMarkdown(results)),
   }));
 }
 

@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "../data/dataset.ts";
 import { withDisplay } from "../show/display.ts";
 import { formatCount, formatNumber, formatPercent } from "../engine/format.ts";
+import { plainText } from "../show/mime.ts";
 
 /** Options for {@link evaluate}. */
 export interface EvaluateOptions {
@@ -150,7 +151,7 @@ export function evaluationMarkdown(ev: Evaluation): string {
 function displayable(ev: Evaluation): Evaluation {
   return withDisplay(ev, () => ({
     "text/markdown": evaluationMarkdown(ev),
-    "text/plain": `Exactitud ${pct(ev.accuracy)} (${formatCount(ev.count)} ejemplos)`,
+    "text/plain": plainText(evaluationMarkdown(ev)),
   }));
 }
 

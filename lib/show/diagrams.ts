@@ -88,10 +88,15 @@ export function architectureSvg(arch: Architecture, options: ArchitectureSvgOpti
   const width = Math.ceil(x + 10);
   const height = Math.ceil(mid + maxSide / 2 + maxSide * 0.15 + 48);
   const title = options.title ?? arch.name;
+  const chain = rows.map((r) =>
+    (r.flat ? String(r.output.depth) : `${r.output.width}×${r.output.height}×${r.output.depth}`) +
+    (r.kind === "input" ? " (entrada)" : ` (${r.notation.replace(/\/relu$/i, "")})`)
+  ).join(" → ");
   const head = title ? `<text x="16" y="26" font-size="15" font-weight="bold">${escapeXml(title)}</text>` : "";
   return new SvgFigure(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" ` +
       `font-family="DejaVu Sans, Arial, sans-serif"><rect width="${width}" height="${height}" fill="white"/>` +
       `${head}${parts.join("")}</svg>`,
+    `${title ? `${title}: ` : ""}${chain}`,
   );
 }

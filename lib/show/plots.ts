@@ -39,6 +39,7 @@ export interface EvaluationLike {
 }
 import { formatCount, formatNumber, formatPercent, PLOTLY_SEPARATORS } from "../engine/format.ts";
 import { annotationColor, CONFUSION_COLORSCALE } from "./colors.ts";
+import { figureText } from "./mime.ts";
 
 /** Plotly trace (any type); see https://plotly.com/javascript/reference/. */
 export type Trace = Record<string, unknown>;
@@ -104,22 +105,29 @@ export function figureHtml(fig: Figure, options: FigureHtmlOptions = {}): string
   function draw() {
     var el = document.getElementById(${JSON.stringify(id)});
     if (!el) return;
-    if (window.Plotly) { window.Plotly.newPlot(el, fig.data, fig.layout, ${jsonForScript(FIGURE_CONFIG)}); return; }
+    var still = el.querySelector("img.cnn-static-figure");
+    if (window.Plotly) {
+      if (still) el.removeChild(still);
+      window.Plotly.newPlot(el, fig.data, fig.layout, ${jsonForScript(FIGURE_CONFIG)});
+      return;
+    }
     if (++tries < 200) { setTimeout(draw, 50); return; }
-    el.innerHTML = "plotly.js no está cargado: vuelve a ejecutar la primera celda que dibuja una figura.";
+    if (!still) el.innerHTML = "plotly.js no está cargado: vuelve a ejecutar la primera celda que dibuja una figura.";
   }
   draw();
 })();</script>`;
   return `${lib}<div id="${id}" style="width:${width}px;height:${height}px;max-width:100%"></div>\n${draw}`;
 }
 
-/** The Jupyter MIME bundle of a figure: plotly JSON + offline HTML + plain-text title. */
+/**
+ * The Jupyter MIME bundle of a figure: plotly JSON + offline HTML + its title and key numbers as text (see
+ * `mime.ts` for which front end shows which; `deno task course` adds a static PNG to executed notebooks).
+ */
 export function figureBundle(fig: Figure, options: FigureHtmlOptions = {}): Record<string, unknown> {
-  const title = (fig.layout.title as { text?: string } | undefined)?.text ?? "figura";
   return {
     "application/vnd.plotly.v1+json": { data: fig.data, layout: fig.layout, config: FIGURE_CONFIG },
     "text/html": figureHtml(fig, options),
-    "text/plain": `[figura plotly: ${title}]`,
+    "text/plain": figureText(fig),
   };
 }
 

@@ -6,6 +6,7 @@
  * @module
  */
 import { formatCount, formatNumber, formatPercent, formatSeconds } from "../engine/format.ts";
+import { svgImgHtml } from "./mime.ts";
 
 /** Where progress goes: `auto` picks the notebook inside the Deno Jupyter kernel, else the terminal. */
 import { escapeXml } from "./display.ts";
@@ -296,11 +297,23 @@ export class TrainingProgress {
       this.writeTerminal(`\r\x1b[K[${"#".repeat(filled)}${".".repeat(width - filled)}] ${this.status}`);
       return;
     }
-    const bundle = { "text/html": this.html(fraction), "text/plain": `${this.title}: ${this.status}` };
+    const bundle = { "text/html": this.html(fraction), "text/plain": this.text() };
     const display = this.display ?? ((b, o) => Deno.jupyter.display(b, o));
     await display(bundle, { raw: true, display_id: this.displayId, update: this.shown });
     this.shown = true;
     shownDisplays.add(this.displayId);
+  }
+
+  /** The notebook view as text: title, status, notes and the last epoch's numbers. */
+  text(): string {
+    const last = this.history[this.history.length - 1];
+    const epoch = last
+      ? `época ${last.epoch}: pérdida ${fmt(last.loss)}, exactitud ${fmt(last.acc)}` +
+        (last.valLoss !== undefined
+          ? `; en validación: pérdida ${fmt(last.valLoss)}, exactitud ${fmt(last.valAcc)}`
+          : "")
+      : "";
+    return [`${this.title}: ${this.status}`, ...this.notes, epoch].filter(Boolean).join("\n");
   }
 
   /** The notebook view as HTML (bar, status, curves); exposed for tests. */
@@ -322,7 +335,7 @@ export class TrainingProgress {
           ? [{ name: "validación", values: h.map((e) => e.valAcc ?? NaN), color: "#ff7f0e", dashed: true }]
           : []),
       ], { title: "exactitud" }),
-    ].join("");
+    ].map((svg) => svgImgHtml(svg)).join(""); // images survive an untrusted notebook's sanitiser (mime.ts)
     const notes = this.notes.map((n) => `<div style="color:#a15c00">${escapeXml(n)}</div>`).join("");
     return `<div style="font:13px sans-serif;max-width:680px">` +
       `<div style="font-weight:bold;margin-bottom:4px">${escapeXml(this.title)}</div>` +

@@ -5,26 +5,31 @@
  */
 import { type FilterPosition, filterPositions, inputSides, type SlideOptions } from "../cnn/naive.ts";
 import { Displayable, escapeXml, type MimeBundle } from "./display.ts";
+import { svgImgHtml, svgText } from "./mime.ts";
 
 /** An SVG drawing that displays itself in a Deno notebook cell. */
 export class SvgFigure extends Displayable {
   /** The SVG markup. */
   readonly svg: string;
-  /** Wraps SVG markup. */
-  constructor(svg: string) {
+  /** What the drawing says, as text (default: its text labels). */
+  readonly text: string;
+  /** Wraps SVG markup; `text` describes it for front ends that show no image. */
+  constructor(svg: string, text?: string) {
     super();
     this.svg = svg;
+    this.text = text ?? svgText(svg);
   }
   /** The SVG markup. */
   override toString(): string {
     return this.svg;
   }
   /**
-   * The MIME bundle shown in a notebook: the SVG, also as `text/html` (inline SVG, animations included), which
-   * nbconvert's HTML export keeps intact while it strips `image/svg+xml` outputs.
+   * The MIME bundle shown in a notebook: the SVG, also as `text/html` (an `<img>` of the SVG, animations
+   * included, which nbconvert's HTML export and the sanitiser of untrusted notebooks keep, while they drop
+   * `image/svg+xml` and inline `<svg>`), and its text (see `mime.ts`).
    */
   mimeBundle(): MimeBundle {
-    return { "text/html": this.svg, "image/svg+xml": this.svg };
+    return { "text/html": svgImgHtml(this.svg, this.text), "image/svg+xml": this.svg, "text/plain": this.text };
   }
 }
 

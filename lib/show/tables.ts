@@ -16,6 +16,7 @@ import { describeValue, formatVolume } from "../cnn/dimensions.ts";
 import { LAYER_KINDS } from "../cnn/layer_kinds.ts";
 import { Displayable, escapeXml, type MimeBundle } from "./display.ts";
 import { formatCount, formatNumber } from "../engine/format.ts";
+import { textTable } from "./mime.ts";
 
 /** A MIME bundle for Jupyter (`text/markdown`, `text/html`, `image/svg+xml`…). */
 export type { MimeBundle };
@@ -77,9 +78,14 @@ export class DataTable extends Displayable {
     return this.markdown;
   }
 
-  /** The MIME bundle shown in a notebook: HTML and Markdown. */
+  /** The table as aligned plain text (for front ends that show neither HTML nor Markdown). */
+  get text(): string {
+    return textTable(this.headers, this.rows, { alignRight: this.alignRight, footer: this.footer, title: this.title });
+  }
+
+  /** The MIME bundle shown in a notebook: HTML, Markdown and aligned text (see `mime.ts`). */
   mimeBundle(): MimeBundle {
-    return { "text/html": this.html, "text/markdown": this.markdown };
+    return { "text/html": this.html, "text/markdown": this.markdown, "text/plain": this.text };
   }
 }
 
