@@ -332,7 +332,8 @@ function checkPadding(value: unknown): Padding {
  *
  * Defaults: stride 1, padding 0, rounding `"exact"`. With `padding: "same"` the output is ⌈N/S⌉ per side
  * (TF's rule). A conv layer spec is accepted too (its `kind`, `activation`, `bias` and `name` are ignored); any
- * other key (e.g. `strides`) is refused with a suggestion. Throws a {@link DimensionError} when the filter does not fit or a value is not valid.
+ * other key (e.g. `strides`) is refused with a suggestion. Throws a {@link DimensionError} when the filter does
+ * not fit or a value is not valid.
  *
  * @example convOutput({ width: 32, height: 32, depth: 3 }, { filters: 10, size: 5, padding: 2 }) // 32×32×10
  */
