@@ -18,6 +18,7 @@ import { readFileSync } from "node:fs";
 import type { ProgressEpoch } from "./progress.ts";
 import { withDisplay } from "./display.ts";
 import { findLayer, modelUpTo } from "../cnn/layers.ts";
+import { checkOneOf, checkOptions, InputError, kindOf } from "../engine/validate.ts";
 
 /**
  * What {@link trainingCurves} plots: a training history (the result of `train()`, or one read back with
@@ -189,6 +190,16 @@ export function trainingCurves(
   histories: HistoryLike | Record<string, HistoryLike>,
   options: TrainingCurvesOptions = {},
 ): Figure {
+  checkOptions("trainingCurves", options, ["title", "metrics"]);
+  if (typeof histories !== "object" || histories === null) {
+    throw new InputError(
+      `trainingCurves espera el historial que devuelve train() (o un objeto { nombre: historial }); se recibió ${
+        kindOf(histories)
+      }.`,
+      { field: "histories", value: histories },
+    );
+  }
+  if (options.metrics !== undefined) checkOneOf("metrics", options.metrics, ["both", "loss", "acc"]);
   const runs: Array<[string, HistoryLike]> = Array.isArray((histories as HistoryLike).epochs)
     ? [["", histories as HistoryLike]]
     : Object.entries(histories as Record<string, HistoryLike>);
