@@ -57,6 +57,7 @@ export {
   formatSeconds,
   PLOTLY_SEPARATORS,
 } from "./engine/format.ts";
+export { closestName, InputError } from "./engine/validate.ts";
 
 // The lecture's arithmetic: volumes, stride, padding, parameters; architectures in its notation; TF.js models; naive conv/pool
 export {
@@ -192,7 +193,7 @@ export {
 } from "./data/augment.ts";
 
 // Showing things in a notebook: tables, SVG drawings, plotly figures, image grids, live progress
-export { Displayable, escapeXml, type MimeBundle, withDisplay } from "./show/display.ts";
+export { Displayable, escapeMarkdown, escapeXml, type MimeBundle, withDisplay } from "./show/display.ts";
 export { base64, figureText, plainText, svgImgHtml, svgText, textTable, type TextTableOptions } from "./show/mime.ts";
 export {
   annotationColor,

@@ -156,6 +156,7 @@ export interface SubsetOptions extends BalancedIndicesOptions {
  */
 export async function subset(ds: Dataset, options: SubsetOptions = {}): Promise<Dataset> {
   checkOptions("subset", options, ["classes", "perClass", "limit", "seed", "relabel"]);
+  checkOptions("subset", options, ["classes", "perClass", "limit", "seed", "relabel"]);
   for (const c of options.classes ?? []) {
     if (!Number.isInteger(c) || c < 0 || c >= ds.classNames.length) {
       throw new Error(`subset: la clase ${c} no existe; las clases van de 0 a ${ds.classNames.length - 1}.`);
@@ -204,6 +205,7 @@ export interface SplitDatasets {
  * three datasets when done.
  */
 export async function splitDataset(ds: Dataset, options: SplitOptions = {}): Promise<SplitDatasets> {
+  checkOptions("splitDataset", options, ["validation", "seed", "stratified"]);
   checkOptions("splitDataset", options, ["validation", "seed", "stratified"]);
   const frac = options.validation ?? 0.2;
   if (!(frac > 0 && frac < 1)) {

@@ -292,6 +292,7 @@ export interface ParamsPerLayerOptions {
 
 /** Parameters per layer as bars (log scale): shows where the weights of VGG-16 sit (the FC layers). */
 export function paramsPerLayer(rows: ParamsRow[], options: ParamsPerLayerOptions = {}): Figure {
+  checkOptions("paramsPerLayer", options, ["title", "log", "skipEmpty"]);
   if (!Array.isArray(rows) || rows.length === 0) {
     throw new Error("paramsPerLayer espera una lista de filas { name, params } (p. ej. las de summarize()).");
   }
@@ -334,6 +335,7 @@ export function confusionMatrixFigure(
   matrixOrEval: number[][] | EvaluationLike,
   options: ConfusionOptions = {},
 ): Figure {
+  checkOptions("confusionMatrixFigure", options, ["classNames", "normalize", "title"]);
   const m = Array.isArray(matrixOrEval) ? matrixOrEval : matrixOrEval?.confusion;
   if (!Array.isArray(m) || m.length === 0 || m.some((r) => !Array.isArray(r) || r.length !== m.length)) {
     throw new Error("confusionMatrixFigure espera una matriz cuadrada (número[][]) o el resultado de evaluate().");
@@ -450,6 +452,7 @@ function viridis(t: number): number[] {
 
 /** Builds a grid figure from images already as nested arrays `[h][w][c]`. */
 export function imageGridFigureFromArrays(images: Img[], options: ImageGridFigureOptions = {}): Figure {
+  checkOptions("imageGridFigure", options, ["titles", "cols", "cell", "title", "scale", "colormap"]);
   if (!Array.isArray(images) || images.length === 0) throw new Error("imageGridFigure necesita al menos una imagen.");
   const n = images.length;
   const cols = options.cols ?? Math.min(8, Math.ceil(Math.sqrt(n)));
@@ -544,6 +547,7 @@ export interface FiltersOptions {
  * layer sees 3 channels (first layer on colour images), else the first input channel.
  */
 export async function filtersFigure(model: tf.LayersModel, options: FiltersOptions = {}): Promise<Figure> {
+  checkOptions("filtersFigure", options, ["layer", "maxFilters", "cell"]);
   const layer = findLayer(model, options.layer, { fallback: "firstConv" });
   const kernel = layer.getWeights()[0];
   if (!kernel || kernel.rank !== 4) throw new Error(`La capa "${layer.name}" no es convolucional (sin kernel 4D).`);
@@ -585,6 +589,7 @@ export async function activationMapsFigure(
   image: tf.Tensor,
   options: ActivationMapsOptions = {},
 ): Promise<Figure> {
+  checkOptions("activationMapsFigure", options, ["layer", "maxMaps", "cell"]);
   if (!(image instanceof tf.Tensor) || (image.rank !== 3 && !(image.rank === 4 && image.shape[0] === 1))) {
     throw new Error(`image debe ser un tensor [alto, ancho, canales] (una imagen); forma recibida [${image?.shape}].`);
   }
@@ -636,6 +641,7 @@ export interface BarChartOptions {
 
 /** A simple bar chart (e.g. accuracy of the transfer-learning variants, parameters FC vs GAP). */
 export function barChart(labels: string[], values: number[], options: BarChartOptions = {}): Figure {
+  checkOptions("barChart", options, ["title", "yTitle", "log", "text"]);
   if (!Array.isArray(labels) || !Array.isArray(values) || labels.length !== values.length) {
     throw new Error(`barChart: labels (${labels?.length}) y values (${values?.length}) deben tener la misma longitud.`);
   }
