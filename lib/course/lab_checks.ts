@@ -29,7 +29,7 @@ export function checkAugmentation(options: Omit<RandomAugmentOptions, "seed"> | 
   const o = options as Record<string, unknown>;
   const known = RANDOM_AUGMENT_KEYS.filter((k) => k !== "seed");
   const unknown = Object.keys(o).find((k) => !known.includes(k));
-  if (unknown !== undefined) throw new ExerciseError(`augmentation: ${unknownKeyMessage(unknown, known)}`);
+  if (unknown !== undefined) throw new ExerciseError(`aumento de datos: ${unknownKeyMessage(unknown, known)}`);
   if (o.flip !== undefined && ![true, false, "horizontal", "vertical", "both"].includes(o.flip as never)) {
     throw new ExerciseError(
       `flip debe ser true, false, "horizontal", "vertical" o "both"; se recibió ${kindOf(o.flip)}. Pista: el ` +
@@ -198,7 +198,7 @@ export function checkFineTune(model: tf.LayersModel | undefined, options: FineTu
   }
   if (typeof frozenLr !== "number" || !(frozenLr > 0) || !Number.isFinite(frozenLr)) {
     throw new ExerciseError(
-      `frozenLr (el learning rate de la fase con la base congelada) debe ser un número > 0; se recibió ${
+      `frozenLr (la tasa de aprendizaje de la fase con la base congelada) debe ser un número > 0; se recibió ${
         kindOf(frozenLr)
       }. Pista: checkFineTune(modelo, { lr, frozenLr: 1e-3 }).`,
     );

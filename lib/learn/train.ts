@@ -555,9 +555,9 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
         if (!fv[0] || !Number.isFinite(lv[0])) {
           throw new InputError(
             `El entrenamiento ha divergido en la época ${epoch}, lote ${b + 1}: las predicciones del modelo ya no ` +
-              `son números finitos (NaN o Infinity), así que la pérdida no significa nada. Suele deberse a un ` +
-              `learning rate demasiado alto (lr = ${getLearningRate(optimizer)}): prueba uno 10 veces menor, con ` +
-              `un modelo nuevo (sus pesos ya no sirven). También pasa si las imágenes contienen NaN.`,
+              `son números finitos (NaN o Infinity), así que la pérdida no significa nada. Suele deberse a una ` +
+              `tasa de aprendizaje demasiado alta (lr = ${getLearningRate(optimizer)}): prueba una 10 veces menor, ` +
+              `con un modelo nuevo (sus pesos ya no sirven). También pasa si las imágenes contienen NaN.`,
             { field: "lr", value: getLearningRate(optimizer) },
           );
         }
