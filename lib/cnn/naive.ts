@@ -378,6 +378,7 @@ export interface AssertRelErrorOptions {
  * so that a wrong result stops the run. Returns the relative error.
  */
 export function assertRelError(x: unknown, y: unknown, options: AssertRelErrorOptions = {}): number {
+  checkOptions("assertRelError", options, ["tolerance", "label"]);
   const tolerance = options.tolerance ?? 1e-4;
   const err = relError(x, y);
   if (!(err <= tolerance)) {

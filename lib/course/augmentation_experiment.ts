@@ -151,15 +151,13 @@ export async function augmentationExperiment(
   options: AugmentationExperimentOptions = {},
 ): Promise<AugmentationExperimentResult> {
   checkOptions("augmentationExperiment", options, [
-    "perClass",
-    "valPerClass",
     "epochs",
     "batchSize",
-    "seed",
+    "lr",
+    "seeds",
     "augment",
     "layers",
-    "variedValidation",
-    "data",
+    "lastEpochs",
     "progress",
   ]);
   const t0 = performance.now();

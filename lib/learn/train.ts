@@ -209,6 +209,7 @@ export function makeOptimizer(
   name: "sgd" | "adam",
   options: { lr?: number; momentum?: number } = {},
 ): tf.Optimizer {
+  checkOptions("makeOptimizer", options, ["lr", "momentum"]);
   checkOptionalNumber("lr", options.lr, { above: 0, example: "1e-3" });
   if (name === "adam") return tf.train.adam(options.lr ?? 1e-3);
   if (name === "sgd") {

@@ -8,7 +8,6 @@ import * as tf from "@tensorflow/tfjs";
 import {
   augmentImageRaw,
   type AugmentParams,
-  IMAGE_AUGMENT_KEYS,
   type ImageAugmentOptions,
   RANDOM_AUGMENT_KEYS,
   randomAugment,
@@ -57,7 +56,21 @@ export async function augmentPreview(
   n: number,
   options: AugmentPreviewOptions = {},
 ): Promise<Uint8Array> {
-  checkOptions("augmentPreview", options, [...IMAGE_AUGMENT_KEYS, "cols", "includeOriginal", "showParams"]);
+  checkOptions("augmentPreview", options, [
+    "rotation",
+    "translate",
+    "crop",
+    "flip",
+    "zoom",
+    "brightness",
+    "contrast",
+    "seed",
+    "size",
+    "background",
+    "cols",
+    "includeOriginal",
+    "showParams",
+  ]);
   checkNumber("n", n, { integer: true, min: 1, max: 64 });
   const { cols: _c, includeOriginal: _i, showParams: _s, ...augmentOptions } = options;
   const input: ImageInput = typeof photo === "object" && "path" in photo && !(photo instanceof Uint8Array)

@@ -387,6 +387,7 @@ export function wrongExamplesFigure(
   ev: EvaluationLike,
   options: { cols?: number; cell?: number; title?: string } = {},
 ): Figure {
+  checkOptions("wrongExamplesFigure", options, ["cols", "cell", "title"]);
   if (!ev || !Array.isArray(ev.wrong)) throw new Error("wrongExamplesFigure espera el resultado de evaluate().");
   if (ev.wrong.length === 0) throw new Error("No hay ejemplos mal clasificados que mostrar (o topWrong era 0).");
   return imageGridFigureFromArrays(ev.wrong.map((w) => w.image), {
@@ -452,7 +453,7 @@ function viridis(t: number): number[] {
 
 /** Builds a grid figure from images already as nested arrays `[h][w][c]`. */
 export function imageGridFigureFromArrays(images: Img[], options: ImageGridFigureOptions = {}): Figure {
-  checkOptions("imageGridFigure", options, ["titles", "cols", "cell", "title", "scale", "colormap"]);
+  checkOptions("imageGridFigure", options, ["titles", "cols", "cell", "title", "scale", "colormap", "colormaps"]);
   if (!Array.isArray(images) || images.length === 0) throw new Error("imageGridFigure necesita al menos una imagen.");
   const n = images.length;
   const cols = options.cols ?? Math.min(8, Math.ceil(Math.sqrt(n)));
@@ -589,7 +590,7 @@ export async function activationMapsFigure(
   image: tf.Tensor,
   options: ActivationMapsOptions = {},
 ): Promise<Figure> {
-  checkOptions("activationMapsFigure", options, ["layer", "maxMaps", "cell"]);
+  checkOptions("activationMapsFigure", options, ["layer", "maxMaps", "cell", "includeInput"]);
   if (!(image instanceof tf.Tensor) || (image.rank !== 3 && !(image.rank === 4 && image.shape[0] === 1))) {
     throw new Error(`image debe ser un tensor [alto, ancho, canales] (una imagen); forma recibida [${image?.shape}].`);
   }
@@ -641,7 +642,7 @@ export interface BarChartOptions {
 
 /** A simple bar chart (e.g. accuracy of the transfer-learning variants, parameters FC vs GAP). */
 export function barChart(labels: string[], values: number[], options: BarChartOptions = {}): Figure {
-  checkOptions("barChart", options, ["title", "yTitle", "log", "text"]);
+  checkOptions("barChart", options, ["title", "xTitle", "yTitle", "log", "text"]);
   if (!Array.isArray(labels) || !Array.isArray(values) || labels.length !== values.length) {
     throw new Error(`barChart: labels (${labels?.length}) y values (${values?.length}) deben tener la misma longitud.`);
   }
