@@ -9,6 +9,7 @@ import sharp from "sharp";
 import {
   addHead,
   architectureSvg,
+  assertRelError,
   augmentationPreview,
   augmentImage,
   augmentPreview,
@@ -56,6 +57,7 @@ import {
   nearestNeighbours,
   paramsPerLayer,
   poolOutput,
+  predictionGrid,
   predictProbabilities,
   randomAugment,
   saveCheckpoint,
@@ -64,14 +66,17 @@ import {
   setTrainable,
   smallVgg,
   splitDataset,
+  splitValidation,
   subset,
   summarize,
   summaryTable,
   tf,
+  timelineFigure,
   toPng,
   train,
   trainingCurves,
   transferExperiment,
+  wrongExamplesFigure,
 } from "../lib/mod.ts";
 
 // ---- fixtures (created once, disposed at the end) ----------------------------------------------------------
@@ -300,6 +305,23 @@ typo(
   () => transferExperiment({ train: data, test: data }, { epoch: 1 } as never),
   "epoch",
   "epochs",
+);
+
+typo("splitValidation", () => splitValidation(data, { sise: 2 } as never), "sise", "size");
+typo("predictionGrid", () => predictionGrid(model, data, { col: 3 } as never), "col", "cols");
+typo(
+  "wrongExamplesFigure",
+  () => wrongExamplesFigure({ wrong: [] } as never, { titel: "x" } as never),
+  "titel",
+  "title",
+);
+typo("makeOptimizer", () => makeOptimizer("sgd", { momentun: 0.9 } as never), "momentun", "momentum");
+typo("assertRelError", () => assertRelError(1, 1, { tolerence: 1e-3 } as never), "tolerence", "tolerance");
+typo(
+  "timelineFigure",
+  () => timelineFigure([{ year: 2012, text: "AlexNet" }] as never, { titel: "x" } as never),
+  "titel",
+  "title",
 );
 
 // Options that are not an object.
