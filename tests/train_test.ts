@@ -228,7 +228,10 @@ Deno.test("train checks its arguments with messages naming the field", async () 
   const m = toyModel();
   await assert.rejects(() => train(m, data, { epochs: 0 }), /epochs debe ser un entero ≥ 1; se recibió 0/);
   await assert.rejects(() => train(m, data, { validationSplit: 1.5 }), /validationSplit .* 1.5/);
-  await assert.rejects(() => train(m, data, { optimizer: "rmsprop" as "sgd" }), /optimizer debe ser "adam" o "sgd"; se recibió "rmsprop"/);
+  await assert.rejects(
+    () => train(m, data, { optimizer: "rmsprop" as "sgd" }),
+    /optimizer debe ser "adam" o "sgd"; se recibió "rmsprop"/,
+  );
   await assert.rejects(
     () => train(m, { ...data, labels: data.labels.slice(0, 4) }, {}),
     /data\.labels tiene 4 etiquetas y data\.images tiene 8 imágenes/,

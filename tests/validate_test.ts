@@ -44,12 +44,14 @@ Deno.test("editDistance and closestName: the nearest valid name, or none", () =>
 });
 
 Deno.test("checkOptions / checkNumber / checkOneOf: accept the valid, refuse the rest with InputError", () => {
-  checkOptions("f", undefined, ["a"]);
-  checkOptions("f", { a: 1 }, ["a", "b"]);
-  const e = assert.throws(() => checkOptions("f", { c: 1 }, ["a"]), InputError);
+  type F = { a?: number; b?: number };
+  checkOptions<F>("f", undefined, { a: true, b: true });
+  checkOptions<F>("f", { a: 1 }, { a: true, b: true });
+  const e = assert.throws(() => checkOptions<F>("f", { c: 1 } as F, { a: true, b: true }), InputError);
   void e;
   try {
-    checkOptions("randomAugment", { seed: 1, rotatoin: 10 }, ["seed", "rotation"]);
+    type R = { seed?: number; rotation?: number };
+    checkOptions<R>("randomAugment", { seed: 1, rotatoin: 10 } as R, { seed: true, rotation: true });
     assert.fail("should throw");
   } catch (err) {
     assert.ok(err instanceof InputError);
@@ -233,4 +235,14 @@ Deno.test("loadImageFolder: images in sub-folders belong to the class; alpha is 
   assert.deepEqual(px[2][0][0], [0, 0, 1]);
   tf.dispose([ds.images, ds.labels]);
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("checkOptions' key list is checked by TypeScript: complete, and nothing else", () => {
+  type F = { a?: number; b?: number };
+  // @ts-expect-error: `b` is missing, so a new option could not be forgotten by the door check
+  assert.throws(() => checkOptions<F>("f", { b: 1 }, { a: true }), /opción desconocida `b`/);
+  // @ts-expect-error: `c` is not an option of F
+  checkOptions<F>("f", {}, { a: true, b: true, c: true });
+  // At run time the list is what decides: the first call above refused `b`, this one accepts it.
+  checkOptions<F>("f", { b: 1 }, { a: true, b: true });
 });

@@ -171,7 +171,7 @@ export interface SummarizeOptions {
  * @example summarize(vgg16)[1] // conv1: 224×224×64, weights 1728, biases 64
  */
 export function summarize(arch: Architecture, options: SummarizeOptions = {}): LayerRow[] {
-  checkOptions("summarize", options, ["input", "rounding"]);
+  checkOptions("summarize", options, { input: true, rounding: true });
   const a = resolveArch(arch);
   const input = options.input === undefined
     ? a.input

@@ -49,7 +49,16 @@ export interface BuildModelOptions {
  */
 export function buildModel(arch: Architecture, options: BuildModelOptions = {}): tf.LayersModel {
   const a = resolveArch(arch);
-  checkOptions("buildModel", options, ["classes", "input", "dropout", "l2", "seed", "norm", "name", "initializer"]);
+  checkOptions("buildModel", options, {
+    classes: true,
+    input: true,
+    dropout: true,
+    l2: true,
+    seed: true,
+    norm: true,
+    name: true,
+    initializer: true,
+  });
   const opt = options ?? {};
   checkLayerName("options.name", opt.name);
   a.layers.forEach((l, i) => checkLayerName(`capa ${i + 1}: name`, l.name));

@@ -92,7 +92,15 @@ export interface SmallVggOptions {
  * `block3_pool` for transfer learning.
  */
 export function smallVggSpec(options: SmallVggOptions = {}): Architecture {
-  checkOptions("smallVgg", options, ["inputShape", "classes", "filters", "hidden", "dropout", "batchNorm", "seed"]);
+  checkOptions("smallVgg", options, {
+    inputShape: true,
+    classes: true,
+    filters: true,
+    hidden: true,
+    dropout: true,
+    batchNorm: true,
+    seed: true,
+  });
   const [f1, f2, f3] = options.filters ?? [16, 32, 64];
   const classes = options.classes ?? 5;
   if (!Number.isInteger(classes) || classes < 2) throw new Error(`classes debe ser un entero ≥ 2 y es ${classes}.`);

@@ -150,16 +150,16 @@ export async function augmentationExperiment(
   data: AugmentationExperimentData,
   options: AugmentationExperimentOptions = {},
 ): Promise<AugmentationExperimentResult> {
-  checkOptions("augmentationExperiment", options, [
-    "epochs",
-    "batchSize",
-    "lr",
-    "seeds",
-    "augment",
-    "layers",
-    "lastEpochs",
-    "progress",
-  ]);
+  checkOptions("augmentationExperiment", options, {
+    epochs: true,
+    batchSize: true,
+    lr: true,
+    seeds: true,
+    augment: true,
+    layers: true,
+    lastEpochs: true,
+    progress: true,
+  });
   const t0 = performance.now();
   checkData(data);
   const seeds = options.seeds ?? [0, 1, 2];

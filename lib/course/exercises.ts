@@ -593,7 +593,7 @@ export interface GenerateExercisesOptions {
  * @example const [a, b] = generateExercises(42); a.statement
  */
 export function generateExercises(seed: number, options: GenerateExercisesOptions = {}): Exercise[] {
-  checkOptions("generateExercises", options, ["count"]);
+  checkOptions("generateExercises", options, { count: true });
   if (!Number.isInteger(seed)) throw new RangeError(`La semilla debe ser un número entero; se recibió ${seed}.`);
   const count = options.count ?? 10;
   if (!Number.isInteger(count) || count < 1 || count > 1000) {

@@ -31,7 +31,7 @@ export interface TimelineOptions {
 
 /** A timeline: one point per milestone on a year axis, each with its label and a line to it. */
 export function timelineFigure(milestones: Milestone[], options: TimelineOptions = {}): Figure {
-  checkOptions("timelineFigure", options, ["title", "range"]);
+  checkOptions("timelineFigure", options, { title: true, range: true });
   if (!Array.isArray(milestones) || milestones.length === 0) {
     throw new Error("timelineFigure necesita una lista de hitos { year, text }.");
   }
@@ -80,7 +80,7 @@ export function orientationTuningSvg(
   responses: number[],
   options: OrientationTuningOptions = {},
 ): SvgFigure {
-  checkOptions("orientationTuningSvg", options, ["caption"]);
+  checkOptions("orientationTuningSvg", options, { caption: true });
   if (!Array.isArray(angles) || !Array.isArray(responses) || angles.length !== responses.length || !angles.length) {
     throw new Error("orientationTuningSvg necesita tantos ángulos como respuestas (al menos uno).");
   }

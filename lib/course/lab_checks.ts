@@ -3,7 +3,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { RANDOM_AUGMENT_KEYS, type RandomAugmentOptions } from "../data/augment.ts";
+import { BATCH_AUGMENT_KEYS, type RandomAugmentOptions } from "../data/augment.ts";
 import { kindOf, unknownKeyMessage } from "../engine/validate.ts";
 import { ExerciseError, UNANSWERED_PREFIX } from "./exercises.ts";
 import { formatNumber } from "../engine/format.ts";
@@ -27,7 +27,7 @@ export function checkAugmentation(options: Omit<RandomAugmentOptions, "seed"> | 
     throw new ExerciseError(`Las opciones de augmentation deben ser un objeto { … }; se recibió ${typeof options}.`);
   }
   const o = options as Record<string, unknown>;
-  const known = RANDOM_AUGMENT_KEYS.filter((k) => k !== "seed");
+  const known = Object.keys(BATCH_AUGMENT_KEYS);
   const unknown = Object.keys(o).find((k) => !known.includes(k));
   if (unknown !== undefined) throw new ExerciseError(`aumento de datos: ${unknownKeyMessage(unknown, known)}`);
   if (o.flip !== undefined && ![true, false, "horizontal", "vertical", "both"].includes(o.flip as never)) {

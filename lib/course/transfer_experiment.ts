@@ -147,25 +147,25 @@ export async function transferExperiment(
   data: TransferData,
   options: TransferExperimentOptions = {},
 ): Promise<TransferResults> {
-  checkOptions("transferExperiment", options, [
-    "pretrained",
-    "cutLayer",
-    "headHidden",
-    "headPooling",
-    "fineTuneBlock",
-    "epochs",
-    "fineTuneEpochs",
-    "scratchEpochs",
-    "lr",
-    "fineTuneLr",
-    "batchSize",
-    "seed",
-    "repeats",
-    "variants",
-    "augment",
-    "augmentAll",
-    "progress",
-  ]);
+  checkOptions("transferExperiment", options, {
+    pretrained: true,
+    cutLayer: true,
+    headHidden: true,
+    headPooling: true,
+    fineTuneBlock: true,
+    epochs: true,
+    fineTuneEpochs: true,
+    scratchEpochs: true,
+    lr: true,
+    fineTuneLr: true,
+    batchSize: true,
+    seed: true,
+    repeats: true,
+    variants: true,
+    augment: true,
+    augmentAll: true,
+    progress: true,
+  });
   if (!data?.train?.images || !data?.test?.images) {
     throw new Error("data debe ser { train: Dataset, test: Dataset } (p. ej. de subset(loadFashionMnist(...))).");
   }

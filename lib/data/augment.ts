@@ -13,7 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import sharp from "sharp";
 import { type ImageInput, type RawImage, sharpOf, sizeOf } from "./decode.ts";
 import { seededRandom, uniform } from "./random.ts";
-import { checkNumber, checkOneOf, checkOptions, checkTensor, InputError } from "../engine/validate.ts";
+import { checkNumber, checkOneOf, checkOptions, checkTensor, InputError, type OptionKeys } from "../engine/validate.ts";
 
 /** Which flips {@link randomAugment} may apply (each with probability 1/2). */
 export type FlipMode = boolean | "horizontal" | "vertical" | "both";
@@ -76,20 +76,31 @@ export interface AugmentParams {
 }
 
 /** The option keys of {@link randomAugment} (the ranges, `seed`, `fill`, `interpolation`). */
-export const RANDOM_AUGMENT_KEYS: readonly string[] = [
-  "seed",
-  "rotation",
-  "translate",
-  "crop",
-  "flip",
-  "zoom",
-  "brightness",
-  "contrast",
-  "fill",
-  "interpolation",
-];
-/** The option keys of {@link augmentImage}: the ranges, `seed`, `size`, `background`. */
-export const IMAGE_AUGMENT_KEYS: readonly string[] = [...RANDOM_AUGMENT_KEYS.slice(0, 8), "size", "background"];
+const RANGE_KEYS: OptionKeys<AugmentRanges> = {
+  rotation: true,
+  translate: true,
+  crop: true,
+  flip: true,
+  zoom: true,
+  brightness: true,
+  contrast: true,
+};
+/** The option keys of {@link randomAugment} (its door check refuses any other). */
+export const RANDOM_AUGMENT_KEYS: OptionKeys<RandomAugmentOptions> = {
+  ...RANGE_KEYS,
+  seed: true,
+  fill: true,
+  interpolation: true,
+};
+/** The keys of `train`'s `augment` option: those of {@link randomAugment} but the seed (`train` seeds each batch). */
+export const { seed: _seed, ...BATCH_AUGMENT_KEYS }: OptionKeys<RandomAugmentOptions> = RANDOM_AUGMENT_KEYS;
+/** The option keys of {@link augmentImage} and {@link augmentImageRaw}. */
+export const IMAGE_AUGMENT_KEYS: OptionKeys<ImageAugmentOptions> = {
+  ...RANGE_KEYS,
+  seed: true,
+  size: true,
+  background: true,
+};
 
 /** Checks the options of {@link randomAugment}: known keys, a finite seed, `fill` and `interpolation` values. */
 function checkRandomAugmentOptions(options: RandomAugmentOptions): void {

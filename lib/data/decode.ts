@@ -51,7 +51,7 @@ export function sharpOf(input: ImageInput): sharp.Sharp {
 
 /** Decodes an image to raw 8-bit pixels with the requested channels and size (alpha composited on white). */
 export async function decodeImage(input: ImageInput, options: DecodeOptions = {}): Promise<RawImage> {
-  checkOptions("loadImage", options, ["size", "channels", "fit"]);
+  checkOptions("loadImage", options, { size: true, channels: true, fit: true });
   if (options.fit !== undefined) checkOneOf("fit", options.fit, ["cover", "contain", "fill"]);
   const channels = options.channels ?? 3;
   if (channels !== 1 && channels !== 3) {

@@ -237,17 +237,17 @@ function checkLimit(limit: unknown): void {
  * const test = await loadFashionMnist({ split: "test", limit: 1000 }); // 100 per class
  */
 export async function loadFashionMnist(options: FashionMnistOptions = {}): Promise<Dataset> {
-  checkOptions("loadFashionMnist", options, [
-    "split",
-    "limit",
-    "dir",
-    "seed",
-    "cacheDir",
-    "systemDir",
-    "baseUrl",
-    "download",
-    "progress",
-  ]);
+  checkOptions("loadFashionMnist", options, {
+    split: true,
+    limit: true,
+    dir: true,
+    seed: true,
+    cacheDir: true,
+    systemDir: true,
+    baseUrl: true,
+    download: true,
+    progress: true,
+  });
   checkOptionalNumber("seed", options.seed);
   checkLimit(options.limit);
   const files = await locateFashionMnist(options);

@@ -7,7 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { extname, join } from "node:path";
 import type { Dataset } from "./dataset.ts";
 import { decodeImage, sizeOf } from "./decode.ts";
-import { checkOneOf, checkOptionalNumber, checkOptions, InputError } from "../engine/validate.ts";
+import { checkOneOf, checkOptionalNumber, checkOptions, InputError, type OptionKeys } from "../engine/validate.ts";
 
 /** File extensions read by {@link loadImageFolder} (lowercase, with the dot). */
 export const IMAGE_EXTENSIONS = [".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".avif"];
@@ -28,7 +28,14 @@ export interface ImageFolderOptions {
   concurrency?: number;
 }
 
-const FOLDER_KEYS = ["size", "channels", "fit", "classNames", "onError", "concurrency"];
+const FOLDER_KEYS: OptionKeys<ImageFolderOptions> = {
+  size: true,
+  channels: true,
+  fit: true,
+  classNames: true,
+  onError: true,
+  concurrency: true,
+};
 
 /** Door checks of {@link loadImageFolder}: the folder path, known option keys and values, unique class names. */
 function checkFolderOptions(dir: unknown, options: ImageFolderOptions): void {

@@ -36,7 +36,7 @@ export function mnistDataDir(): string {
  * class names "0" … "9". Options as for `loadFashionMnist` (`split`, `limit`, `dir`, `seed`).
  */
 export async function loadMnist(options: LoadMnistOptions = {}): Promise<Dataset> {
-  checkOptions("loadMnist", options, ["split", "limit", "dir", "seed"]);
+  checkOptions("loadMnist", options, { split: true, limit: true, dir: true, seed: true });
   const split = options.split ?? "train";
   if (split !== "train" && split !== "test") {
     throw new Error(`split debe ser "train" o "test" y es ${JSON.stringify(split)}.`);

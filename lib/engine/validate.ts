@@ -5,7 +5,7 @@
  * says what was received and what to do. One module, so every function refuses the same way.
  *
  * ```ts
- * checkOptions("randomAugment", options, ["seed", "rotation", …]);
+ * checkOptions("randomAugment", options, { seed: true, rotation: true });
  * // InputError: randomAugment: opción desconocida `rotatoin`: ¿quisiste decir `rotation`? …
  * ```
  *
@@ -104,13 +104,24 @@ export function unknownKeyMessage(value: string, known: readonly string[]): stri
 }
 
 /**
- * Refuses an options object with a key that is not in `known` (a misspelt option would otherwise be
+ * Every key of an options type, written `{ epochs: true, lr: true, … }`: TypeScript checks that the list is
+ * complete and has no other key, so an option added to an interface cannot be forgotten by its door check.
+ */
+export type OptionKeys<T> = { readonly [K in keyof Required<T>]-?: true };
+
+/**
+ * Refuses an options object with a key that is not in `keys` (a misspelt option would otherwise be
  * silently ignored), naming it and suggesting the closest valid key. `undefined` passes (no options);
  * anything that is not a plain object is refused. `caller` prefixes the message (e.g. `"train"`,
  * `"train: augment"`).
  */
-export function checkOptions(caller: string, options: unknown, known: readonly string[]): void {
+export function checkOptions<T extends object>(
+  caller: string,
+  options: T | undefined,
+  keys: NoInfer<OptionKeys<T>>,
+): void {
   if (options === undefined) return;
+  const known = Object.keys(keys);
   if (typeof options !== "object" || options === null || Array.isArray(options) || options instanceof tf.Tensor) {
     throw new InputError(
       `${caller}: las opciones deben ser un objeto { clave: valor } (claves válidas: ${known.join(", ")}); ` +

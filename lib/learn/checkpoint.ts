@@ -161,7 +161,7 @@ export async function saveModel(
   options: SaveModelOptions = {},
 ): Promise<tf.io.SaveResult> {
   checkModel("model", model);
-  checkOptions("saveModel", options, ["includeOptimizer", "metadata", "beforeCommit"]);
+  checkOptions("saveModel", options, { includeOptimizer: true, metadata: true, beforeCommit: true });
   const previous = model.getUserDefinedMetadata();
   if (options.metadata) model.setUserDefinedMetadata(options.metadata);
   // tf.js' optimizer.getWeights() creates a fresh `iter` scalar that model.save never disposes: dispose it here.
@@ -208,7 +208,7 @@ export async function saveCheckpoint(
   options: CheckpointOptions = {},
 ): Promise<tf.io.SaveResult> {
   checkModel("model", model);
-  checkOptions("saveCheckpoint", options, ["history", "beforeCommit"]);
+  checkOptions("saveCheckpoint", options, { history: true, beforeCommit: true });
   return await saveModel(model, dir, {
     includeOptimizer: model.optimizer != null,
     // Plain JSON (no undefined fields), as tf.io requires for metadata.

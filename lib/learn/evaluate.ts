@@ -79,7 +79,7 @@ export async function predictProbabilities(
 ): Promise<{ probs: Float32Array; numClasses: number }> {
   checkModel("model", model);
   checkTensor("images", images, 4);
-  checkOptions("predictProbabilities", options, ["batchSize"]);
+  checkOptions("predictProbabilities", options, { batchSize: true });
   const shape = model.outputs[0].shape;
   const numClasses = shape[shape.length - 1] as number;
   const probs = new Float32Array(images.shape[0] * numClasses);
@@ -170,7 +170,7 @@ export async function evaluate(
   data: Dataset,
   options: EvaluateOptions = {},
 ): Promise<Evaluation> {
-  checkOptions("evaluate", options, ["batchSize", "classNames", "topWrong"]);
+  checkOptions("evaluate", options, { batchSize: true, classNames: true, topWrong: true });
   await checkDatasetFitsModel("data", data, checkModel("model", model)); // labels: one per image, classes of the model
   const topWrong = options.topWrong ?? 12;
   if (!Number.isInteger(topWrong) || topWrong < 0) {

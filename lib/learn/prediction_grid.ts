@@ -50,7 +50,7 @@ export async function predictionGrid(
   data: Dataset,
   options: PredictionGridOptions = {},
 ): Promise<Uint8Array> {
-  checkOptions("predictionGrid", options, ["cols"]);
+  checkOptions("predictionGrid", options, { cols: true });
   if (data.images.shape[0] > 64) {
     throw new Error(
       `predictionGrid dibuja todas las imágenes: pásale unas pocas (subset), no ${data.images.shape[0]}.`,

@@ -15,7 +15,7 @@ import { type ProgressMode, TrainingProgress } from "../show/progress.ts";
 import { saveCheckpoint } from "./checkpoint.ts";
 import { predictBatches } from "./evaluate.ts";
 import type { EpochLogs, History } from "./history.ts";
-import { RANDOM_AUGMENT_KEYS, randomAugment, type RandomAugmentOptions } from "../data/augment.ts";
+import { BATCH_AUGMENT_KEYS, randomAugment, type RandomAugmentOptions } from "../data/augment.ts";
 import {
   checkDatasetFitsModel,
   checkModel,
@@ -25,6 +25,7 @@ import {
   checkOptions,
   checkWritableDir,
   InputError,
+  type OptionKeys,
 } from "../engine/validate.ts";
 import { budgetedEpochs, gradingBudget } from "./grading.ts";
 import { formatPercent } from "../engine/format.ts";
@@ -70,27 +71,33 @@ const KERAS_MONITORS: Readonly<Record<string, MonitorName>> = {
   val_accuracy: "valAcc",
   accuracy: "acc",
 };
-const TRAIN_KEYS = [
-  "epochs",
-  "batchSize",
-  "seed",
-  "shuffle",
-  "validationData",
-  "validationSplit",
-  "optimizer",
-  "lr",
-  "momentum",
-  "weightDecay",
-  "augment",
-  "reduceLrOnPlateau",
-  "earlyStopping",
-  "callbacks",
-  "progress",
-  "title",
-  "progressId",
-  "checkpointDir",
-  "history",
-] as const;
+const REDUCE_LR_KEYS: OptionKeys<ReduceLrOptions> = { factor: true, patience: true, minLr: true, monitor: true };
+const EARLY_STOPPING_KEYS: OptionKeys<EarlyStoppingOptions> = {
+  patience: true,
+  monitor: true,
+  restoreBestWeights: true,
+};
+const TRAIN_KEYS: OptionKeys<TrainOptions> = {
+  epochs: true,
+  batchSize: true,
+  seed: true,
+  shuffle: true,
+  validationData: true,
+  validationSplit: true,
+  optimizer: true,
+  lr: true,
+  momentum: true,
+  weightDecay: true,
+  augment: true,
+  reduceLrOnPlateau: true,
+  earlyStopping: true,
+  callbacks: true,
+  progress: true,
+  title: true,
+  progressId: true,
+  checkpointDir: true,
+  history: true,
+};
 
 /** Checks {@link TrainOptions} at the door of {@link train} (keys, numbers, nested options, data, checkpoint folder). */
 async function checkTrainOptions(model: tf.LayersModel, data: Dataset, options: TrainOptions): Promise<void> {
@@ -107,17 +114,16 @@ async function checkTrainOptions(model: tf.LayersModel, data: Dataset, options: 
   ) {
     checkOneOf("optimizer", options.optimizer, ["adam", "sgd"]);
   }
-  checkOptions("train: callbacks", options.callbacks, ["onBatchEnd", "onEpochEnd", "onTrainEnd"]);
+  checkOptions("train: callbacks", options.callbacks, { onBatchEnd: true, onEpochEnd: true, onTrainEnd: true });
   if (options.augment !== undefined && typeof options.augment !== "function") {
-    checkOptions("train: augment", options.augment, RANDOM_AUGMENT_KEYS.filter((k) => k !== "seed"));
+    checkOptions("train: augment", options.augment, BATCH_AUGMENT_KEYS);
   }
+  const lrPlateau = options.reduceLrOnPlateau, stopping = options.earlyStopping;
+  if (typeof lrPlateau === "object") checkOptions("train: reduceLrOnPlateau", lrPlateau, REDUCE_LR_KEYS);
+  if (typeof stopping === "object") checkOptions("train: earlyStopping", stopping, EARLY_STOPPING_KEYS);
   for (const name of ["reduceLrOnPlateau", "earlyStopping"] as const) {
     const o = options[name];
     if (o === undefined || typeof o === "boolean") continue;
-    const keys = name === "earlyStopping"
-      ? ["patience", "monitor", "restoreBestWeights"]
-      : ["factor", "patience", "minLr", "monitor"];
-    checkOptions(`train: ${name}`, o, keys);
     if (o.monitor !== undefined) checkOneOf(`${name}.monitor`, o.monitor, MONITORS, KERAS_MONITORS);
     checkOptionalNumber(`${name}.patience`, o.patience, { integer: true, min: 1 });
   }
@@ -209,7 +215,7 @@ export function makeOptimizer(
   name: "sgd" | "adam",
   options: { lr?: number; momentum?: number } = {},
 ): tf.Optimizer {
-  checkOptions("makeOptimizer", options, ["lr", "momentum"]);
+  checkOptions("makeOptimizer", options, { lr: true, momentum: true });
   checkOptionalNumber("lr", options.lr, { above: 0, example: "1e-3" });
   if (name === "adam") return tf.train.adam(options.lr ?? 1e-3);
   if (name === "sgd") {

@@ -57,7 +57,7 @@ export interface SetTrainableOptions {
  * new optimizer (`train(model, data, { optimizer: "adam", lr })`).
  */
 export function setTrainable(model: tf.LayersModel, trainable: boolean, options: SetTrainableOptions = {}): number {
-  checkOptions("setTrainable", options, ["match"]);
+  checkOptions("setTrainable", options, { match: true });
   if (!(model instanceof tf.LayersModel)) {
     throw new Error(`model debe ser un tf.LayersModel (recibido: ${typeof model}).`);
   }
@@ -133,7 +133,7 @@ export interface HeadOptions {
 /** Puts a new classifier head (flatten → FC + dropout → softmax) on a base model; returns the whole model. */
 export function addHead(base: tf.LayersModel, options: HeadOptions): tf.LayersModel {
   checkModel("base", base);
-  checkOptions("addHead", options, ["classes", "pooling", "hidden", "dropout", "seed"]);
+  checkOptions("addHead", options, { classes: true, pooling: true, hidden: true, dropout: true, seed: true });
   if (!options || !Number.isInteger(options.classes) || options.classes < 2) {
     throw new Error(`options.classes debe ser un entero ≥ 2 (clases de la nueva tarea) y es ${options?.classes}.`);
   }

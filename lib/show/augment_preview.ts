@@ -8,8 +8,9 @@ import * as tf from "@tensorflow/tfjs";
 import {
   augmentImageRaw,
   type AugmentParams,
+  BATCH_AUGMENT_KEYS,
+  IMAGE_AUGMENT_KEYS,
   type ImageAugmentOptions,
-  RANDOM_AUGMENT_KEYS,
   randomAugment,
   type RandomAugmentOptions,
 } from "../data/augment.ts";
@@ -56,21 +57,12 @@ export async function augmentPreview(
   n: number,
   options: AugmentPreviewOptions = {},
 ): Promise<Uint8Array> {
-  checkOptions("augmentPreview", options, [
-    "rotation",
-    "translate",
-    "crop",
-    "flip",
-    "zoom",
-    "brightness",
-    "contrast",
-    "seed",
-    "size",
-    "background",
-    "cols",
-    "includeOriginal",
-    "showParams",
-  ]);
+  checkOptions("augmentPreview", options, {
+    ...IMAGE_AUGMENT_KEYS,
+    cols: true,
+    includeOriginal: true,
+    showParams: true,
+  });
   checkNumber("n", n, { integer: true, min: 1, max: 64 });
   const { cols: _c, includeOriginal: _i, showParams: _s, ...augmentOptions } = options;
   const input: ImageInput = typeof photo === "object" && "path" in photo && !(photo instanceof Uint8Array)
@@ -129,9 +121,9 @@ export async function augmentationPreview(
       "augment debe ser las opciones de randomAugment ({ rotation: 10, … }) o una función (x, semilla) => x.",
     );
   }
-  checkOptions("augmentationPreview", options, ["n", "seed", "title", "cell"]);
+  checkOptions("augmentationPreview", options, { n: true, seed: true, title: true, cell: true });
   if (typeof augment === "object") {
-    checkOptions("augmentationPreview: augment", augment, RANDOM_AUGMENT_KEYS.filter((k) => k !== "seed"));
+    checkOptions("augmentationPreview: augment", augment, BATCH_AUGMENT_KEYS);
   }
   const fn = typeof augment === "function"
     ? augment

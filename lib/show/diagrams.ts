@@ -28,7 +28,7 @@ export interface ArchitectureSvgOptions {
  * {@link SvgFigure} (the last expression of a notebook cell shows it).
  */
 export function architectureSvg(arch: Architecture, options: ArchitectureSvgOptions = {}): SvgFigure {
-  checkOptions("architectureSvg", options, ["title", "maxSide", "showAll"]);
+  checkOptions("architectureSvg", options, { title: true, maxSide: true, showAll: true });
   if (!arch || typeof arch !== "object" || !Array.isArray((arch as Architecture).layers)) {
     throw new Error(
       `architectureSvg espera una arquitectura (defineArchitecture, lenet5, alexnet…); se recibió ${typeof arch}.`,

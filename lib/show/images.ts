@@ -158,7 +158,7 @@ async function encodePng(rgb: Uint8Array, width: number, height: number, svg?: s
  * await toPng(x.squeeze([0]) as tf.Tensor3D) // shows a 28×28 image enlarged ×4
  */
 export async function toPng(image: ImageLike, options: ToPngOptions = {}): Promise<Uint8Array> {
-  checkOptions("toPng", options, ["scale", "normalize"]);
+  checkOptions("toPng", options, { scale: true, normalize: true });
   const rgb = await toRgb(image, options.normalize ?? false);
   const s = autoScale(rgb.height, rgb.width, options.scale);
   if (s === 1) return await encodePng(rgb.data, rgb.width, rgb.height);
@@ -178,16 +178,16 @@ export async function imageGrid(
   images: tf.Tensor4D | ImageLike[],
   options: ImageGridOptions = {},
 ): Promise<Uint8Array> {
-  checkOptions("imageGrid", options, [
-    "scale",
-    "normalize",
-    "labels",
-    "labelColors",
-    "cols",
-    "padding",
-    "fontSize",
-    "background",
-  ]);
+  checkOptions("imageGrid", options, {
+    scale: true,
+    normalize: true,
+    labels: true,
+    labelColors: true,
+    cols: true,
+    padding: true,
+    fontSize: true,
+    background: true,
+  });
   let list: RawImage[];
   const normalize = options.normalize ?? false;
   if (Array.isArray(images)) {

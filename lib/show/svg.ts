@@ -56,18 +56,18 @@ export interface FilterSvgOptions extends SlideOptions {
  * `rounding: "floor"` the input cells the filter never covers are shaded orange.
  */
 export function filterSvg(input: number | { width: number; height: number }, options: FilterSvgOptions): SvgFigure {
-  checkOptions("filterSvg", options, [
-    "size",
-    "stride",
-    "padding",
-    "rounding",
-    "step",
-    "animate",
-    "secondsPerStep",
-    "cell",
-    "values",
-    "title",
-  ]);
+  checkOptions("filterSvg", options, {
+    size: true,
+    stride: true,
+    padding: true,
+    rounding: true,
+    step: true,
+    animate: true,
+    secondsPerStep: true,
+    cell: true,
+    values: true,
+    title: true,
+  });
   const { width, height } = inputSides(input);
   const f = options.size;
   const s = options.stride ?? 1;

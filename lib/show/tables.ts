@@ -106,7 +106,7 @@ export interface TableOptions {
  * @example dataTable([{ capa: "conv1", salida: "55×55×96" }], { title: "AlexNet" })
  */
 export function dataTable(records: Record<string, unknown>[], options: TableOptions = {}): DataTable {
-  checkOptions("dataTable", options, ["footer", "title", "alignRight"]);
+  checkOptions("dataTable", options, { footer: true, title: true, alignRight: true });
   if (!Array.isArray(records) || records.length === 0) {
     throw new InputError(`dataTable necesita una lista no vacía de objetos; se recibió ${describeValue(records)}.`);
   }
@@ -232,7 +232,7 @@ export function summaryTable(
 ): string;
 export function summaryTable(arch: Architecture | LayerRow[], options?: SummaryTableOptions): DataTable;
 export function summaryTable(arch: Architecture | LayerRow[], options: SummaryTableOptions = {}): DataTable | string {
-  checkOptions("summaryTable", options, ["format", "columns", "title", "input", "rounding"]);
+  checkOptions("summaryTable", options, { format: true, columns: true, title: true, input: true, rounding: true });
   const rows = Array.isArray(arch) ? arch : summarize(arch, { input: options.input, rounding: options.rounding });
   const cols = options.columns ?? (Object.keys(HEADERS) as SummaryColumn[]);
   for (const c of cols) {
