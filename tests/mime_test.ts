@@ -4,12 +4,12 @@
  * the statement.
  */
 import assert from "node:assert/strict";
-import { base64, figureText, plainText, svgImgHtml, svgText, textTable } from "../lib/mime.ts";
-import { dataTable } from "../lib/tables.ts";
-import { barChart, figureBundle, trainingCurves } from "../lib/plots.ts";
-import { exercise } from "../lib/exercises.ts";
-import { architectureSvg } from "../lib/diagrams.ts";
-import { lenet5 } from "../lib/architectures.ts";
+import { base64, figureText, plainText, svgImgHtml, svgText, textTable } from "../lib/show/mime.ts";
+import { dataTable } from "../lib/show/tables.ts";
+import { barChart, figureBundle, trainingCurves } from "../lib/show/plots.ts";
+import { exercise } from "../lib/course/exercises.ts";
+import { architectureSvg } from "../lib/show/diagrams.ts";
+import { lenet5 } from "../lib/cnn/catalogue.ts";
 
 Deno.test("textTable pads every column to its widest cell, numbers right-aligned, totals under a rule", () => {
   const t = textTable(["capa", "parámetros"], [["conv1", "156"], ["fc", "10.164"]], {

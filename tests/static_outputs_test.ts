@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { addStaticOutputs, htmlWithStaticImage, trustNotebook } from "../tools/static_outputs.ts";
-import { barChart, figureBundle } from "../lib/plots.ts";
+import { barChart, figureBundle } from "../lib/show/plots.ts";
 
 function pngSize(png: Uint8Array): { width: number; height: number } {
   assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47], "not a PNG");

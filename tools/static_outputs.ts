@@ -18,7 +18,7 @@
 import { basename, dirname, join, resolve } from "node:path";
 import { createRequire } from "node:module";
 import { type Chromium, closeChromium, launchChromium } from "./browser.ts";
-import { plainText } from "../lib/mime.ts";
+import { plainText } from "../lib/show/mime.ts";
 
 const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
