@@ -79,7 +79,8 @@ Deno.test("bundles carry text/plain: table as aligned text, exercise as its stat
 });
 
 Deno.test("svgText and svgImgHtml: labels as text, the SVG round-trips through the data URI", () => {
-  const svg = '<svg xmlns="http://www.w3.org/2000/svg"><text x="1">a &lt; b</text><text>ñ</text></svg>';
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg"><text x="1">a &lt; b</text><text>0</text><text>ñ</text>' +
+    "<text>-1,5</text></svg>";
   assert.equal(svgText(svg), "a < b · ñ");
   const html = svgImgHtml(svg, 'dice "hola"');
   assert.match(html, /alt="dice &quot;hola&quot;"/);

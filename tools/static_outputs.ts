@@ -15,7 +15,7 @@
  * CLI: `deno run -A tools/static_outputs.ts build/notebooks/09_laboratorio_1.ipynb [--trust]`.
  * @module
  */
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { createRequire } from "node:module";
 import { type Chromium, closeChromium, launchChromium } from "./browser.ts";
 import { plainText } from "../lib/show/mime.ts";
@@ -121,7 +121,7 @@ export async function addStaticOutputs(path: string): Promise<StaticOutputsResul
   });
   if (todo.length + markdownOnly.length === 0) return result();
   if (todo.length > 0) await drawPngs(todo);
-  const tmp = join(dirname(path), `.${Deno.pid}.static.tmp`);
+  const tmp = join(dirname(path), `.${basename(path)}.${Deno.pid}.static.tmp`);
   await Deno.writeTextFile(tmp, JSON.stringify(nb, null, 1) + "\n");
   await Deno.rename(tmp, path);
   return result();
