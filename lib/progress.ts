@@ -155,7 +155,8 @@ export function svgLineChart(series: SvgSeries[], options: { title?: string; wid
     );
   }
   parts.push(`<text x="${width - pad.r}" y="${height - 8}" text-anchor="end" fill="#555">época ${n}</text>`);
-  let legendX = pad.l + 90;
+  // Legend after the title, about 6 px per character at 11 px (fits "entrenamiento" and "validación" in 320 px).
+  let legendX = pad.l + (options.title ? 7 * options.title.length + 14 : 0);
   for (const s of series) {
     const pts = s.values.map((v, i) => [X(i), Y(v)]).filter(([, y]) => Number.isFinite(y));
     if (pts.length === 0) continue;
@@ -172,7 +173,7 @@ export function svgLineChart(series: SvgSeries[], options: { title?: string; wid
       `<line x1="${legendX}" y1="10" x2="${legendX + 16}" y2="10" stroke="${s.color}" stroke-width="2"${dash}/>`,
       `<text x="${legendX + 20}" y="14">${escapeHtml(s.name)}</text>`,
     );
-    legendX += 30 + 7 * s.name.length;
+    legendX += 26 + 6 * s.name.length;
   }
   parts.push("</svg>");
   return parts.join("");
