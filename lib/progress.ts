@@ -5,7 +5,7 @@
  * Used by `train()` (see `train.ts`); exported so a custom loop can report the same way.
  * @module
  */
-import { formatCount, formatNumber, formatPercent, formatSeconds } from "./format.ts";
+import { formatCount, formatNumber, formatPercent, formatScientific, formatSeconds } from "./format.ts";
 
 /** Where progress goes: `auto` picks the notebook inside the Deno Jupyter kernel, else the terminal. */
 export type ProgressMode = "auto" | "notebook" | "terminal" | "none";
@@ -260,7 +260,7 @@ export class TrainingProgress {
       : "";
     const line = `época ${logs.epoch}/${this.epochs} · ${formatSeconds(seconds)} · pérdida ${
       fmt(logs.loss)
-    } · exactitud ${pctOf(logs.acc)}${val} · lr ${logs.lr.toExponential(1).replace(".", ",")}`;
+    } · exactitud ${pctOf(logs.acc)}${val} · lr ${formatScientific(logs.lr)}`;
     this.status = line;
     if (this.mode === "terminal") this.writeTerminal(`\r\x1b[K${this.title}: ${line}\n`);
     const done = (logs.epoch - this.firstEpoch()) / Math.max(1, this.epochs - this.firstEpoch());

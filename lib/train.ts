@@ -15,7 +15,7 @@ import { type ProgressEpoch, type ProgressMode, TrainingProgress } from "./progr
 import { saveCheckpoint } from "./checkpoint.ts";
 import { writeFileAtomic } from "./checkpoint.ts";
 import { randomAugment, type RandomAugmentOptions } from "./augment.ts";
-import { formatPercent } from "./format.ts";
+import { formatPercent, formatScientific } from "./format.ts";
 
 /** Metrics of one epoch: what the progress display shows, plus timing. */
 export interface EpochLogs extends ProgressEpoch {
@@ -544,8 +544,8 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
         if (newLr < lr) {
           setLearningRate(optimizer, newLr);
           progress.note(
-            `Época ${epoch}: ${rlrState.monitor} no mejora; tasa de aprendizaje ${lr.toExponential(1)} → ${
-              newLr.toExponential(1)
+            `Época ${epoch}: ${rlrState.monitor} no mejora; tasa de aprendizaje ${formatScientific(lr)} → ${
+              formatScientific(newLr)
             }.`,
           );
         }
