@@ -54,10 +54,11 @@ export {
   type FormatNumberOptions,
   formatPercent,
   type FormatPercentOptions,
+  formatScientific,
   formatSeconds,
   PLOTLY_SEPARATORS,
 } from "./engine/format.ts";
-export { closestName, InputError } from "./engine/validate.ts";
+export { closestName, InputError, type OptionKeys } from "./engine/validate.ts";
 
 // The lecture's arithmetic: volumes, stride, padding, parameters; architectures in its notation; TF.js models; naive conv/pool
 export {
@@ -187,7 +188,9 @@ export {
   type AugmentRanges,
   drawAugmentParams,
   type FlipMode,
+  IMAGE_AUGMENT_KEYS,
   type ImageAugmentOptions,
+  RANDOM_AUGMENT_KEYS,
   randomAugment,
   type RandomAugmentOptions,
 } from "./data/augment.ts";

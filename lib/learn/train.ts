@@ -28,7 +28,7 @@ import {
   type OptionKeys,
 } from "../engine/validate.ts";
 import { budgetedEpochs, gradingBudget } from "./grading.ts";
-import { formatPercent } from "../engine/format.ts";
+import { formatPercent, formatScientific } from "../engine/format.ts";
 import { warnIfTestAsValidation } from "./validation.ts";
 
 /** Augmentation applied to every training batch: returns a new tensor, must not dispose its input. */
@@ -616,8 +616,8 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
         if (newLr < lr) {
           setLearningRate(optimizer, newLr);
           progress.note(
-            `Época ${epoch}: ${rlrState.monitor} no mejora; tasa de aprendizaje ${lr.toExponential(1)} → ${
-              newLr.toExponential(1)
+            `Época ${epoch}: ${rlrState.monitor} no mejora; tasa de aprendizaje ${formatScientific(lr)} → ${
+              formatScientific(newLr)
             }.`,
           );
         }
