@@ -173,6 +173,7 @@ Deno.test("grade: full marks, unanswered, wrong answers, moved cells, broken fil
     assert.ok(notes.get("errores")!.some((n) => /añadida/.test(n)));
     assert.ok(notes.get("errores")!.some((n) => /ejercicio 3 aparece en varias/.test(n)));
     assert.ok(notes.get("alumno")!.some((n) => /notas\.txt/.test(n)));
+    for (const s of ["profe", "alumno"]) assert.ok(!notes.get(s)!.some((n) => /añadida/.test(n)), s);
 
     for (const r of rowsOf(only05, "roto", "05").values()) {
       assert.equal(r.status, "error");
@@ -242,7 +243,9 @@ Deno.test("grade: labs 09 and 10 with the grading budget (instructor = full mark
       await Deno.copyFile(join(NOTEBOOKS_DIR, f), join(dir, "profe", f));
       await Deno.copyFile(join(STUDENT_DIR, f), join(dir, "alumno", `copia de ${f}`));
     }
-    const { rows } = await gradeClass(dir, { jobs: 2, timeout: 300, verbose: false });
+    const { rows, notes } = await gradeClass(dir, { jobs: 2, timeout: 300, verbose: false });
+    assert.deepEqual(notes.get("profe"), []);
+    assert.deepEqual(notes.get("alumno"), []);
     for (const nb of ["09", "10"]) {
       const p = [...rowsOf(rows, "profe", nb).values()];
       const s = [...rowsOf(rows, "alumno", nb).values()];

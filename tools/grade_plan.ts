@@ -59,6 +59,8 @@ export interface Template {
   cells: TemplateCell[];
   /** Graded items, in order. */
   items: GradedItem[];
+  /** Every code cell of the instructor and student versions (trimmed): cells that are not "added". */
+  ownCells: Set<string>;
 }
 
 /** The course metadata of a notebook or cell (`metadata.course`). */
@@ -116,7 +118,10 @@ export function loadTemplates(dir: string = NOTEBOOKS_DIR): Map<string, Template
     });
     const lastGraded = cells.findLastIndex((c) => c.kind !== "setup");
     const kept = cells.slice(0, lastGraded + 1);
-    out.set(id, { notebook: id, path, cells: kept, items: kept.flatMap((c) => c.item ? [c.item] : []) });
+    const ownCells = new Set(
+      [...nb.cells, ...student.cells].filter((c) => c.cell_type === "code").map((c) => cellSource(c).trim()),
+    );
+    out.set(id, { notebook: id, path, cells: kept, items: kept.flatMap((c) => c.item ? [c.item] : []), ownCells });
   }
   return out;
 }
@@ -158,12 +163,9 @@ export function matchAnswers(
     answers.set(id, { code: found.length ? cellSource(code[found.at(-1)!]) : undefined, copies: found.length });
   }
   // cells that are neither an answer nor one of the notebook's own cells
-  const known = new Set(template.cells.map((c) => (c.studentCode ?? c.code).trim()));
-  const own = new Set(template.cells.map((c) => c.code.replace(/(["'`])\.\.\//g, "$1../../").trim()));
   const added = code.filter((c, i) => {
     const text = cellSource(c).trim();
-    return !used.has(i) && text !== "" && !known.has(text) && !own.has(text) &&
-      courseMeta(c.metadata).exercise === undefined;
+    return !used.has(i) && text !== "" && !template.ownCells.has(text) && courseMeta(c.metadata).exercise === undefined;
   }).length;
   return { answers, added };
 }
