@@ -139,6 +139,7 @@ Deno.test("grade: full marks, unanswered, wrong answers, moved cells, broken fil
     attack("6", "Deno.exit(0);");
     attack("7", "while (true) {}");
     attack("8", "const hog: number[][] = []; while (true) hog.push(new Array(1e6).fill(1.5));");
+    attack("10", "(globalThis as unknown as { close(): void }).close();");
     attack("9", `Deno.writeTextFileSync(${JSON.stringify(join(ROOT, "lib", "mod.ts"))}, "hacked");`);
     await writeNb(join(dir, "malo", "05.ipynb"), m);
 
@@ -196,7 +197,8 @@ Deno.test("grade: full marks, unanswered, wrong answers, moved cells, broken fil
     assert.equal(a.get("8")!.status, "error");
     assert.match(a.get("8")!.message, /memoria/);
     assert.match(a.get("9")!.message, refused);
-    for (const id of ["5", "10", "11", "22", "23", "p4"]) assert.equal(a.get(id)!.status, "ok", id); // the rest graded
+    assert.match(a.get("10")!.message, /close\(\)/);
+    for (const id of ["5", "11", "22", "23", "p4"]) assert.equal(a.get(id)!.status, "ok", id); // the rest graded
     assert.ok(!existsSync(stolen));
     assert.equal(await Deno.readTextFile(join(ROOT, "lib", "mod.ts")), kitBefore);
 

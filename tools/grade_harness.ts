@@ -80,12 +80,15 @@ function emit(event: Record<string, unknown>): void {
 
 // A submission may not end the process: Deno.exit and process.exit throw instead.
 const refuseExit = () => {
-  throw new Error("Deno.exit/process.exit no está permitido al corregir: el corrector ha bloqueado la salida.");
+  throw new Error(
+    "Deno.exit, process.exit y close() no están permitidos al corregir: el corrector ha bloqueado la salida.",
+  );
 };
 Object.defineProperty(Deno, "exit", { value: refuseExit, configurable: false, writable: false });
 // deno-lint-ignore no-explicit-any
 const proc = (globalThis as any).process;
 if (proc) Object.defineProperty(proc, "exit", { value: refuseExit, configurable: false, writable: false });
+Object.defineProperty(globalThis, "close", { value: refuseExit, configurable: false, writable: false }); // window.close()
 // Errors thrown later from timers or unawaited promises must not kill the run.
 globalThis.addEventListener("error", (e) => e.preventDefault());
 globalThis.addEventListener("unhandledrejection", (e) => e.preventDefault());
