@@ -265,3 +265,33 @@ Deno.test("grade: labs 09 and 10 with the grading budget (instructor = full mark
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("deno task grade: default output folder, printed table, Spanish errors for bad arguments", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "grade-test-" });
+  try {
+    await Deno.mkdir(join(dir, "eva"));
+    await Deno.copyFile(join(NOTEBOOKS_DIR, NB05), join(dir, "eva", "entrega.ipynb"));
+    const run = (...args: string[]) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["task", "grade", ...args],
+        cwd: ROOT,
+        stdout: "piped",
+        stderr: "piped",
+      })
+        .output();
+    const ok = await run(dir, "--jobs", "1");
+    const stdout = new TextDecoder().decode(ok.stdout);
+    assert.equal(ok.code, 0, new TextDecoder().decode(ok.stderr));
+    assert.match(stdout, /eva\s+29\/29\s+0\/6\s+0\/5\s+29\/40/);
+    assert.ok(existsSync(join(dir, "_notas", "gradebook.csv")));
+    assert.ok(existsSync(join(dir, "_notas", "feedback", "eva.html")));
+    const bad = await run(dir, "--jobs", "0");
+    assert.equal(bad.code, 1);
+    assert.match(new TextDecoder().decode(bad.stderr), /--jobs debe ser un entero/);
+    const none = await run(join(dir, "no-existe"));
+    assert.equal(none.code, 1);
+    assert.match(new TextDecoder().decode(none.stderr), /No existe la carpeta de entregas/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
