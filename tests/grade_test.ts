@@ -103,6 +103,11 @@ Deno.test("grade: full marks, unanswered, wrong answers, moved cells, broken fil
 ];`,
     );
     answer(w, "5", "r5 = (5 * 5 * 3 + 1) * 10;");
+    const c6 = exerciseCell(w, "6"); // fixed line changed: noted, graded as it is
+    c6.source = cellSource(c6).replace(
+      /let r6: number \| undefined = undefined;\n\/\/ TODO.*\n/,
+      "let r6 = 300 * 300 * 3;\n",
+    );
     const c5 = exerciseCell(w, "5");
     c5.metadata = {}; // pasted into a new cell: found by its check line
     const dupWrong = copy(exerciseCell(w, "3"));
@@ -170,7 +175,9 @@ Deno.test("grade: full marks, unanswered, wrong answers, moved cells, broken fil
     assert.equal(e.get("22")!.status, "wrong");
     assert.equal(e.get("22")!.points, 1.6); // 4 of 5 rows right, 2 points
     assert.doesNotMatch(e.get("22")!.message, /7\.?850/);
-    assert.equal(e.get("6")!.status, "unanswered");
+    assert.equal(e.get("6")!.status, "ok");
+    assert.ok(notes.get("errores")!.some((n) => /ejercicios? 6 se han cambiado las líneas fijas/.test(n)));
+    assert.equal(e.get("7")!.status, "unanswered");
     assert.ok(notes.get("errores")!.some((n) => /añadida/.test(n)));
     assert.ok(notes.get("errores")!.some((n) => /ejercicio 3 aparece en varias/.test(n)));
     assert.ok(notes.get("alumno")!.some((n) => /notas\.txt/.test(n)));

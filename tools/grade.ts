@@ -372,6 +372,14 @@ async function gradeOne(
         " al corregir: pon en la celda de cada respuesta todo lo que necesite.",
     );
   }
+  if (built.modified.length) {
+    notes.get(student)!.push(
+      `${fileName}: en ${built.modified.length === 1 ? "el ejercicio" : "los ejercicios"} ${
+        built.modified.join(", ")
+      } ` +
+        "se han cambiado las líneas fijas de la celda (las de antes del TODO); se ha corregido tal cual.",
+    );
+  }
   for (const id of built.duplicated) {
     notes.get(student)!.push(`${fileName}: el ejercicio ${id} aparece en varias celdas; se corrige la última.`);
   }

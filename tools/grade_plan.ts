@@ -47,6 +47,8 @@ interface TemplateCell {
   studentCode?: string;
   /** Exercise cells: the lines after the last solution block (the check), run from the instructor copy. */
   suffix?: string[];
+  /** Exercise cells: the lines before the first solution block (declarations, the exercise's definition). */
+  prefix?: string[];
 }
 
 /** A course notebook as the grader sees it. */
@@ -111,6 +113,7 @@ export function loadTemplates(dir: string = NOTEBOOKS_DIR): Map<string, Template
           code,
           studentCode: cellSource(student.cells[i]),
           suffix: lines.slice(last + 1),
+          prefix: lines.slice(0, lines.findIndex((l) => CODE_BEGIN.test(l))),
         });
       } else if (typeof meta.threshold === "string") {
         cells.push({ kind: "threshold", item: { id: meta.threshold, kind: "threshold", points }, code });
@@ -194,6 +197,12 @@ export function answerCode(studentCell: string, suffix: string[]): string {
   return `${body.join("\n")}\n__grade_phase("check");\n${suffix.join("\n")}`;
 }
 
+/** True when the non-blank lines of `text` begin with those of `lines` (spaces at the ends ignored). */
+function startsWithLines(text: string, lines: string[]): boolean {
+  const got = trimmedNonBlank(text.split("\n"));
+  return trimmedNonBlank(lines).every((l, i) => got[i] === l);
+}
+
 /** Maps a module specifier of a cell: any `…/lib/mod.ts` is the kit's. */
 export function resolveSpecifier(specifier: string, root: string): string {
   if (/(^|\/)lib\/mod\.ts$/.test(specifier)) return pathToFileURL(join(root, "lib", "mod.ts")).href;
@@ -221,6 +230,8 @@ export interface SubmissionPlan {
   duplicated: string[];
   /** Cells the student added (not run). */
   added: number;
+  /** Exercises whose fixed lines before the answer were changed (run as the student left them). */
+  modified: string[];
 }
 
 /** Builds the plan of one student notebook (or of a missing one: `nb` undefined, everything unanswered). */
@@ -228,11 +239,13 @@ export function buildPlan(template: Template, nb: Notebook | undefined, options:
   const { answers, added } = nb ? matchAnswers(template, nb) : { answers: new Map<string, AnswerMatch>(), added: 0 };
   const missing = new Set<string>();
   const duplicated: string[] = [];
+  const modified: string[] = [];
   const raw = template.cells.map((cell) => {
     if (cell.kind !== "exercise") return cell.code;
     const match = answers.get(cell.item!.id);
     if (!match?.code) missing.add(cell.item!.id);
     if ((match?.copies ?? 0) > 1) duplicated.push(cell.item!.id);
+    if (match?.code && !startsWithLines(match.code, cell.prefix!)) modified.push(cell.item!.id);
     return answerCode(match?.code ?? cell.studentCode!, cell.suffix!);
   });
   const analyses = raw.map((code) => analyzeCell(code));
@@ -278,5 +291,6 @@ export function buildPlan(template: Template, nb: Notebook | undefined, options:
     missing,
     duplicated,
     added,
+    modified,
   };
 }
