@@ -15,7 +15,7 @@ import {
   tf,
   useBackend,
 } from "../lib/mod.ts";
-import { seededRandom } from "../lib/datasets/random.ts";
+import { seededRandom } from "../lib/data/random.ts";
 
 const ALL: RandomAugmentOptions = {
   seed: 11,

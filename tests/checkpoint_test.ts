@@ -1,15 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { tf } from "../lib/mod.ts";
-import {
-  fileSystemIO,
-  loadCheckpoint,
-  loadModel,
-  saveCheckpoint,
-  saveModel,
-  writeFileAtomic,
-} from "../lib/checkpoint.ts";
-import { disposeModel, train } from "../lib/train.ts";
+import { fileSystemIO, loadCheckpoint, loadModel, saveCheckpoint, saveModel } from "../lib/learn/checkpoint.ts";
+import { writeFileAtomic } from "../lib/engine/files.ts";
+import { disposeModel, train } from "../lib/learn/train.ts";
 
 function model(seed: number) {
   return tf.sequential({

@@ -25,7 +25,7 @@ import {
   type Template,
 } from "./grade_plan.ts";
 import type { CellResult, Plan } from "./grade_harness.ts";
-import { writeFileAtomic } from "../lib/checkpoint.ts";
+import { writeFileAtomic } from "../lib/engine/files.ts";
 import { feedbackHtml, gradebookCsv, type GradeRow, printedTable, summaryCsv } from "./grade_report.ts";
 
 /** Options of {@link gradeClass}. */

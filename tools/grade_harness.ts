@@ -93,8 +93,8 @@ Object.defineProperty(globalThis, "close", { value: refuseExit, configurable: fa
 globalThis.addEventListener("error", (e) => e.preventDefault());
 globalThis.addEventListener("unhandledrejection", (e) => e.preventDefault());
 
-const { setGradingBudget } = await import(pathToFileURL(join(plan.lib, "grading.ts")).href);
-const { ExerciseError, UNANSWERED_PREFIX } = await import(pathToFileURL(join(plan.lib, "exercises.ts")).href);
+const { setGradingBudget } = await import(pathToFileURL(join(plan.lib, "learn", "grading.ts")).href);
+const { ExerciseError, UNANSWERED_PREFIX } = await import(pathToFileURL(join(plan.lib, "course", "exercises.ts")).href);
 if (!plan.full) setGradingBudget({});
 
 /** Learner-facing text of an error thrown by submitted code. */

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Prepares a machine to run the course kit: Debian packages (Jupyter, nbclient, Fashion-MNIST, Vulkan, Chromium),
-# the Deno Jupyter kernel in a project-local XDG_DATA_HOME (<repo>/.jupyter) and the npm dependencies.
+# Prepares a machine to run the course kit: Debian packages (Jupyter, nbclient, classic Notebook 6 for the
+# front-end tests, Fashion-MNIST, Vulkan, Chromium), the Deno Jupyter kernel in a project-local XDG_DATA_HOME
+# (<repo>/.jupyter) and the npm dependencies (puppeteer-core drives Debian's Chromium: no browser download).
 # Idempotent and fast when everything is present; `deno task test` and `deno task course` run it first.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-PACKAGES=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel dataset-fashion-mnist
-  mesa-vulkan-drivers chromium)
+PACKAGES=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel jupyter-notebook
+  dataset-fashion-mnist mesa-vulkan-drivers chromium)
 
 # 1. Debian packages (only what is missing).
 missing=()
