@@ -399,6 +399,14 @@ async function gradeOne(
       rows.push(row(item, status, options.full && met ? item.points : 0, message));
       continue;
     }
+    if (built.untouched.has(item.id)) {
+      // as handed out: the check may not even run (it can use an earlier answer that is missing too)
+      const message = r.status === "unanswered"
+        ? r.message
+        : `todavía sin responder (ejercicio ${item.id}): completa el TODO de la celda y vuelve a ejecutarla.`;
+      rows.push(row(item, "unanswered", 0, message));
+      continue;
+    }
     const points = r.status === "ok" ? item.points : r.status === "wrong" ? round2(item.points * r.credit) : 0;
     rows.push(row(item, r.status, points, r.status === "ok" ? "correcto" : r.message));
   }

@@ -203,6 +203,13 @@ function startsWithLines(text: string, lines: string[]): boolean {
   return trimmedNonBlank(lines).every((l, i) => got[i] === l);
 }
 
+/** True when two cell texts have the same non-blank lines (spaces at the ends ignored). */
+function sameLines(a: string, b: string): boolean {
+  const x = trimmedNonBlank(a.split("\n"));
+  const y = trimmedNonBlank(b.split("\n"));
+  return x.length === y.length && x.every((l, i) => l === y[i]);
+}
+
 /** Maps a module specifier of a cell: any `…/lib/mod.ts` is the kit's. */
 export function resolveSpecifier(specifier: string, root: string): string {
   if (/(^|\/)lib\/mod\.ts$/.test(specifier)) return pathToFileURL(join(root, "lib", "mod.ts")).href;
@@ -232,6 +239,8 @@ export interface SubmissionPlan {
   added: number;
   /** Exercises whose fixed lines before the answer were changed (run as the student left them). */
   modified: string[];
+  /** Exercises whose cell is as handed out (the TODO untouched): unanswered, whatever the check says. */
+  untouched: Set<string>;
 }
 
 /** Builds the plan of one student notebook (or of a missing one: `nb` undefined, everything unanswered). */
@@ -240,12 +249,14 @@ export function buildPlan(template: Template, nb: Notebook | undefined, options:
   const missing = new Set<string>();
   const duplicated: string[] = [];
   const modified: string[] = [];
+  const untouched = new Set<string>();
   const raw = template.cells.map((cell) => {
     if (cell.kind !== "exercise") return cell.code;
     const match = answers.get(cell.item!.id);
     if (!match?.code) missing.add(cell.item!.id);
     if ((match?.copies ?? 0) > 1) duplicated.push(cell.item!.id);
     if (match?.code && !startsWithLines(match.code, cell.prefix!)) modified.push(cell.item!.id);
+    if (match?.code && sameLines(match.code, cell.studentCode!)) untouched.add(cell.item!.id);
     return answerCode(match?.code ?? cell.studentCode!, cell.suffix!);
   });
   const analyses = raw.map((code) => analyzeCell(code));
@@ -292,5 +303,6 @@ export function buildPlan(template: Template, nb: Notebook | undefined, options:
     duplicated,
     added,
     modified,
+    untouched,
   };
 }
