@@ -103,6 +103,11 @@ Deno.test("grade: full marks, unanswered, wrong answers, moved cells, broken fil
 ];`,
     );
     answer(w, "5", "r5 = (5 * 5 * 3 + 1) * 10;");
+    const c6 = exerciseCell(w, "6"); // fixed line changed: noted, graded as it is
+    c6.source = cellSource(c6).replace(
+      /let r6: number \| undefined = undefined;\n\/\/ TODO.*\n/,
+      "let r6 = 300 * 300 * 3;\n",
+    );
     const c5 = exerciseCell(w, "5");
     c5.metadata = {}; // pasted into a new cell: found by its check line
     const dupWrong = copy(exerciseCell(w, "3"));
@@ -139,6 +144,7 @@ Deno.test("grade: full marks, unanswered, wrong answers, moved cells, broken fil
     attack("6", "Deno.exit(0);");
     attack("7", "while (true) {}");
     attack("8", "const hog: number[][] = []; while (true) hog.push(new Array(1e6).fill(1.5));");
+    attack("10", "(globalThis as unknown as { close(): void }).close();");
     attack("9", `Deno.writeTextFileSync(${JSON.stringify(join(ROOT, "lib", "mod.ts"))}, "hacked");`);
     await writeNb(join(dir, "malo", "05.ipynb"), m);
 
@@ -169,10 +175,13 @@ Deno.test("grade: full marks, unanswered, wrong answers, moved cells, broken fil
     assert.equal(e.get("22")!.status, "wrong");
     assert.equal(e.get("22")!.points, 1.6); // 4 of 5 rows right, 2 points
     assert.doesNotMatch(e.get("22")!.message, /7\.?850/);
-    assert.equal(e.get("6")!.status, "unanswered");
+    assert.equal(e.get("6")!.status, "ok");
+    assert.ok(notes.get("errores")!.some((n) => /ejercicios? 6 se han cambiado las líneas fijas/.test(n)));
+    assert.equal(e.get("7")!.status, "unanswered");
     assert.ok(notes.get("errores")!.some((n) => /añadida/.test(n)));
     assert.ok(notes.get("errores")!.some((n) => /ejercicio 3 aparece en varias/.test(n)));
     assert.ok(notes.get("alumno")!.some((n) => /notas\.txt/.test(n)));
+    for (const s of ["profe", "alumno"]) assert.ok(!notes.get(s)!.some((n) => /añadida/.test(n)), s);
 
     for (const r of rowsOf(only05, "roto", "05").values()) {
       assert.equal(r.status, "error");
@@ -195,7 +204,8 @@ Deno.test("grade: full marks, unanswered, wrong answers, moved cells, broken fil
     assert.equal(a.get("8")!.status, "error");
     assert.match(a.get("8")!.message, /memoria/);
     assert.match(a.get("9")!.message, refused);
-    for (const id of ["5", "10", "11", "22", "23", "p4"]) assert.equal(a.get(id)!.status, "ok", id); // the rest graded
+    assert.match(a.get("10")!.message, /close\(\)/);
+    for (const id of ["5", "11", "22", "23", "p4"]) assert.equal(a.get(id)!.status, "ok", id); // the rest graded
     assert.ok(!existsSync(stolen));
     assert.equal(await Deno.readTextFile(join(ROOT, "lib", "mod.ts")), kitBefore);
 
@@ -242,7 +252,9 @@ Deno.test("grade: labs 09 and 10 with the grading budget (instructor = full mark
       await Deno.copyFile(join(NOTEBOOKS_DIR, f), join(dir, "profe", f));
       await Deno.copyFile(join(STUDENT_DIR, f), join(dir, "alumno", `copia de ${f}`));
     }
-    const { rows } = await gradeClass(dir, { jobs: 2, timeout: 300, verbose: false });
+    const { rows, notes } = await gradeClass(dir, { jobs: 2, timeout: 300, verbose: false });
+    assert.deepEqual(notes.get("profe"), []);
+    assert.deepEqual(notes.get("alumno"), []);
     for (const nb of ["09", "10"]) {
       const p = [...rowsOf(rows, "profe", nb).values()];
       const s = [...rowsOf(rows, "alumno", nb).values()];
@@ -256,6 +268,36 @@ Deno.test("grade: labs 09 and 10 with the grading budget (instructor = full mark
       }
       assert.equal(s.reduce((a, r) => a + r.points, 0), 0);
     }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("deno task grade: default output folder, printed table, Spanish errors for bad arguments", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "grade-test-" });
+  try {
+    await Deno.mkdir(join(dir, "eva"));
+    await Deno.copyFile(join(NOTEBOOKS_DIR, NB05), join(dir, "eva", "entrega.ipynb"));
+    const run = (...args: string[]) =>
+      new Deno.Command(Deno.execPath(), {
+        args: ["task", "grade", ...args],
+        cwd: ROOT,
+        stdout: "piped",
+        stderr: "piped",
+      })
+        .output();
+    const ok = await run(dir, "--jobs", "1");
+    const stdout = new TextDecoder().decode(ok.stdout);
+    assert.equal(ok.code, 0, new TextDecoder().decode(ok.stderr));
+    assert.match(stdout, /eva\s+29\/29\s+0\/6\s+0\/5\s+29\/40/);
+    assert.ok(existsSync(join(dir, "_notas", "gradebook.csv")));
+    assert.ok(existsSync(join(dir, "_notas", "feedback", "eva.html")));
+    const bad = await run(dir, "--jobs", "0");
+    assert.equal(bad.code, 1);
+    assert.match(new TextDecoder().decode(bad.stderr), /--jobs debe ser un entero/);
+    const none = await run(join(dir, "no-existe"));
+    assert.equal(none.code, 1);
+    assert.match(new TextDecoder().decode(none.stderr), /No existe la carpeta de entregas/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

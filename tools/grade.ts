@@ -372,6 +372,14 @@ async function gradeOne(
         " al corregir: pon en la celda de cada respuesta todo lo que necesite.",
     );
   }
+  if (built.modified.length) {
+    notes.get(student)!.push(
+      `${fileName}: en ${built.modified.length === 1 ? "el ejercicio" : "los ejercicios"} ${
+        built.modified.join(", ")
+      } ` +
+        "se han cambiado las líneas fijas de la celda (las de antes del TODO); se ha corregido tal cual.",
+    );
+  }
   for (const id of built.duplicated) {
     notes.get(student)!.push(`${fileName}: el ejercicio ${id} aparece en varias celdas; se corrige la última.`);
   }
@@ -389,6 +397,14 @@ async function gradeOne(
       const message = (met ? "objetivo alcanzado" : r.message.replace(/^Error: /, "")) +
         (options.full ? "" : " (solo informativo: al corregir se entrena con un presupuesto reducido; no puntúa)");
       rows.push(row(item, status, options.full && met ? item.points : 0, message));
+      continue;
+    }
+    if (built.untouched.has(item.id)) {
+      // as handed out: the check may not even run (it can use an earlier answer that is missing too)
+      const message = r.status === "unanswered"
+        ? r.message
+        : `todavía sin responder (ejercicio ${item.id}): completa el TODO de la celda y vuelve a ejecutarla.`;
+      rows.push(row(item, "unanswered", 0, message));
       continue;
     }
     const points = r.status === "ok" ? item.points : r.status === "wrong" ? round2(item.points * r.credit) : 0;

@@ -80,12 +80,15 @@ function emit(event: Record<string, unknown>): void {
 
 // A submission may not end the process: Deno.exit and process.exit throw instead.
 const refuseExit = () => {
-  throw new Error("Deno.exit/process.exit no está permitido al corregir: el corrector ha bloqueado la salida.");
+  throw new Error(
+    "Deno.exit, process.exit y close() no están permitidos al corregir: el corrector ha bloqueado la salida.",
+  );
 };
 Object.defineProperty(Deno, "exit", { value: refuseExit, configurable: false, writable: false });
 // deno-lint-ignore no-explicit-any
 const proc = (globalThis as any).process;
 if (proc) Object.defineProperty(proc, "exit", { value: refuseExit, configurable: false, writable: false });
+Object.defineProperty(globalThis, "close", { value: refuseExit, configurable: false, writable: false }); // window.close()
 // Errors thrown later from timers or unawaited promises must not kill the run.
 globalThis.addEventListener("error", (e) => e.preventDefault());
 globalThis.addEventListener("unhandledrejection", (e) => e.preventDefault());
@@ -183,7 +186,7 @@ let expected = 0;
 let running = false;
 
 function report(result: CellResult): void {
-  if (result.status === "error" || result.status === "timeout") failed.set(result.k, result.message);
+  if (result.status !== "ok") failed.set(result.k, result.message);
   emit({ type: "result", ...result });
 }
 
@@ -224,8 +227,10 @@ async function runCell(k: number, fn: (phase: unknown) => Promise<void>): Promis
     // The cause is often an earlier cell it depends on: say so (the cell still ran, so unanswered/wrong stand).
     const brokenDep = cell.deps.find((d) => failed.has(d));
     if (result.status === "error" && brokenDep !== undefined) {
-      const what = plan.cells[brokenDep].kind === "setup" ? "una celda anterior" : "la celda de un ejercicio anterior";
-      result.message += ` — probablemente porque antes falló ${what} de la que depende: ${failed.get(brokenDep)}`;
+      const what = plan.cells[brokenDep].kind === "setup"
+        ? "antes falló una celda anterior"
+        : "depende de un ejercicio anterior que no está resuelto o falló";
+      result.message += ` — probablemente porque ${what}: ${failed.get(brokenDep)}`;
     }
   } finally {
     try {

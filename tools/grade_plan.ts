@@ -47,6 +47,8 @@ interface TemplateCell {
   studentCode?: string;
   /** Exercise cells: the lines after the last solution block (the check), run from the instructor copy. */
   suffix?: string[];
+  /** Exercise cells: the lines before the first solution block (declarations, the exercise's definition). */
+  prefix?: string[];
 }
 
 /** A course notebook as the grader sees it. */
@@ -59,6 +61,8 @@ export interface Template {
   cells: TemplateCell[];
   /** Graded items, in order. */
   items: GradedItem[];
+  /** Every code cell of the instructor and student versions (trimmed): cells that are not "added". */
+  ownCells: Set<string>;
 }
 
 /** The course metadata of a notebook or cell (`metadata.course`). */
@@ -109,6 +113,7 @@ export function loadTemplates(dir: string = NOTEBOOKS_DIR): Map<string, Template
           code,
           studentCode: cellSource(student.cells[i]),
           suffix: lines.slice(last + 1),
+          prefix: lines.slice(0, lines.findIndex((l) => CODE_BEGIN.test(l))),
         });
       } else if (typeof meta.threshold === "string") {
         cells.push({ kind: "threshold", item: { id: meta.threshold, kind: "threshold", points }, code });
@@ -116,7 +121,10 @@ export function loadTemplates(dir: string = NOTEBOOKS_DIR): Map<string, Template
     });
     const lastGraded = cells.findLastIndex((c) => c.kind !== "setup");
     const kept = cells.slice(0, lastGraded + 1);
-    out.set(id, { notebook: id, path, cells: kept, items: kept.flatMap((c) => c.item ? [c.item] : []) });
+    const ownCells = new Set(
+      [...nb.cells, ...student.cells].filter((c) => c.cell_type === "code").map((c) => cellSource(c).trim()),
+    );
+    out.set(id, { notebook: id, path, cells: kept, items: kept.flatMap((c) => c.item ? [c.item] : []), ownCells });
   }
   return out;
 }
@@ -158,12 +166,9 @@ export function matchAnswers(
     answers.set(id, { code: found.length ? cellSource(code[found.at(-1)!]) : undefined, copies: found.length });
   }
   // cells that are neither an answer nor one of the notebook's own cells
-  const known = new Set(template.cells.map((c) => (c.studentCode ?? c.code).trim()));
-  const own = new Set(template.cells.map((c) => c.code.replace(/(["'`])\.\.\//g, "$1../../").trim()));
   const added = code.filter((c, i) => {
     const text = cellSource(c).trim();
-    return !used.has(i) && text !== "" && !known.has(text) && !own.has(text) &&
-      courseMeta(c.metadata).exercise === undefined;
+    return !used.has(i) && text !== "" && !template.ownCells.has(text) && courseMeta(c.metadata).exercise === undefined;
   }).length;
   return { answers, added };
 }
@@ -190,6 +195,19 @@ export function answerCode(studentCell: string, suffix: string[]): string {
     body = body.filter((l) => !set.has(l.trim()));
   }
   return `${body.join("\n")}\n__grade_phase("check");\n${suffix.join("\n")}`;
+}
+
+/** True when the non-blank lines of `text` begin with those of `lines` (spaces at the ends ignored). */
+function startsWithLines(text: string, lines: string[]): boolean {
+  const got = trimmedNonBlank(text.split("\n"));
+  return trimmedNonBlank(lines).every((l, i) => got[i] === l);
+}
+
+/** True when two cell texts have the same non-blank lines (spaces at the ends ignored). */
+function sameLines(a: string, b: string): boolean {
+  const x = trimmedNonBlank(a.split("\n"));
+  const y = trimmedNonBlank(b.split("\n"));
+  return x.length === y.length && x.every((l, i) => l === y[i]);
 }
 
 /** Maps a module specifier of a cell: any `…/lib/mod.ts` is the kit's. */
@@ -219,6 +237,10 @@ export interface SubmissionPlan {
   duplicated: string[];
   /** Cells the student added (not run). */
   added: number;
+  /** Exercises whose fixed lines before the answer were changed (run as the student left them). */
+  modified: string[];
+  /** Exercises whose cell is as handed out (the TODO untouched): unanswered, whatever the check says. */
+  untouched: Set<string>;
 }
 
 /** Builds the plan of one student notebook (or of a missing one: `nb` undefined, everything unanswered). */
@@ -226,11 +248,15 @@ export function buildPlan(template: Template, nb: Notebook | undefined, options:
   const { answers, added } = nb ? matchAnswers(template, nb) : { answers: new Map<string, AnswerMatch>(), added: 0 };
   const missing = new Set<string>();
   const duplicated: string[] = [];
+  const modified: string[] = [];
+  const untouched = new Set<string>();
   const raw = template.cells.map((cell) => {
     if (cell.kind !== "exercise") return cell.code;
     const match = answers.get(cell.item!.id);
     if (!match?.code) missing.add(cell.item!.id);
     if ((match?.copies ?? 0) > 1) duplicated.push(cell.item!.id);
+    if (match?.code && !startsWithLines(match.code, cell.prefix!)) modified.push(cell.item!.id);
+    if (match?.code && sameLines(match.code, cell.studentCode!)) untouched.add(cell.item!.id);
     return answerCode(match?.code ?? cell.studentCode!, cell.suffix!);
   });
   const analyses = raw.map((code) => analyzeCell(code));
@@ -276,5 +302,7 @@ export function buildPlan(template: Template, nb: Notebook | undefined, options:
     missing,
     duplicated,
     added,
+    modified,
+    untouched,
   };
 }
