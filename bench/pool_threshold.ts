@@ -38,18 +38,37 @@ const conv = (tag: string, x: number[], f: number[], pad: "same" | "valid"): Cas
   ];
 };
 
+const SAME = { strides: [1, 1], pad: "same", dataFormat: "NHWC", dilations: [1, 1], dimRoundingMode: undefined };
+const VALID = { ...SAME, pad: "valid" };
 const MM = { transposeA: false, transposeB: false };
 
 const CASES: Case[] = [
   ...conv("lenet conv1 b64", [64, 28, 28, 1], [5, 5, 1, 6], "same"),
   ...conv("lenet conv2 b64", [64, 14, 14, 6], [5, 5, 6, 16], "valid"),
+  {
+    name: "lenet conv1 b256 forward",
+    kernel: "Conv2D",
+    inputs: { x: [256, 28, 28, 1], filter: [5, 5, 1, 6] },
+    attrs: SAME,
+  },
+  {
+    name: "lenet conv2 b256 forward",
+    kernel: "Conv2D",
+    inputs: { x: [256, 14, 14, 6], filter: [5, 5, 6, 16] },
+    attrs: VALID,
+  },
   ...conv("vgg conv1 b8", [8, 32, 32, 3], [3, 3, 3, 32], "same"),
   ...conv("vgg conv1 b64", [64, 32, 32, 3], [3, 3, 3, 32], "same"),
   ...conv("vgg conv3 b8", [8, 16, 16, 32], [3, 3, 32, 64], "same"),
   ...conv("vgg conv3 b64", [64, 16, 16, 32], [3, 3, 32, 64], "same"),
   ...conv("vgg conv2 b64", [64, 32, 32, 32], [3, 3, 32, 32], "same"),
   { name: "lenet dense 400x120 b64", kernel: "BatchMatMul", inputs: { a: [1, 64, 400], b: [1, 400, 120] }, attrs: MM },
-  { name: "lenet dense 400x120 b256", kernel: "BatchMatMul", inputs: { a: [1, 256, 400], b: [1, 400, 120] }, attrs: MM },
+  {
+    name: "lenet dense 400x120 b256",
+    kernel: "BatchMatMul",
+    inputs: { a: [1, 256, 400], b: [1, 400, 120] },
+    attrs: MM,
+  },
   { name: "vgg dense 4096x128 b64", kernel: "BatchMatMul", inputs: { a: [1, 64, 4096], b: [1, 4096, 128] }, attrs: MM },
   {
     name: "lenet maxpool b64",
