@@ -46,7 +46,8 @@ interface WasmModule {
  * | max pool, add, relu                     | 0.3–2.1 M  | 21.7, 1.6, 1.29, 1.82 |
  *
  * Every kernel under 40 M multiply-adds lost with the second thread (1.06–2.5×, up to 22× for tiny
- * ones: waking a pool whose thread is descheduled); from 57 M on the two pools tie under load, and on
+ * ones: waking a pool whose thread is descheduled); from 57 M on the two pools are within ±20% of each
+ * other under load, and on
  * the idle machine two threads gave VGG-ish ×1.4 training and ×2 inference (README). Hence threads from
  * 50 M multiply-adds; pooling and element-wise kernels never gained at any measured size: always one.
  */
