@@ -31,7 +31,8 @@ interface WasmModule {
  *
  * Measured with `deno run -A bench/pool_threshold.ts` (2 threads against 1, alternated in one process,
  * median of 15; 2-core AMD EPYC VM shared with other engineers, load average 7–10, 2026-11-30, 3 runs).
- * Time on 2 threads / time on 1, last run (the others agree in sign):
+ * Time on 2 threads / time on 1, last run (the two earlier runs: the same picture, except a few input
+ * gradients of 7–15 M at 0.8):
  *
  * | kernel (batch)                          | work       | 2 thr / 1 thr |
  * | --------------------------------------- | ---------- | ------------- |
@@ -47,8 +48,8 @@ interface WasmModule {
  *
  * Every kernel under 40 M multiply-adds lost with the second thread (1.06–2.5×, up to 22× for tiny
  * ones: waking a pool whose thread is descheduled); from 57 M on the two pools are within ±20% of each
- * other under load, and on
- * the idle machine two threads gave VGG-ish ×1.4 training and ×2 inference (README). Hence threads from
+ * other under load, and on the idle machine two threads gave VGG-ish ×1.4 training and ×2 inference
+ * (README, 2026-11-28). Hence threads from
  * 50 M multiply-adds; pooling and element-wise kernels never gained at any measured size: always one.
  */
 export const POOL_MIN_WORK = {
