@@ -1,5 +1,5 @@
 /**
- * Text alternatives of the kit's rich outputs (`lib/mime.ts`) and the bundles that carry them: a front end
+ * Text alternatives of the kit's rich outputs (`lib/show/mime.ts`) and the bundles that carry them: a front end
  * that shows only `text/plain` (an untrusted notebook, a terminal) still gets the table, the figure's numbers,
  * the statement.
  */
