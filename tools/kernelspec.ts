@@ -90,13 +90,17 @@ async function copyLogos(denoExe: string, dir: string): Promise<void> {
   const tmp = await Deno.makeTempDir({ prefix: "deno-kernelspec-" });
   try {
     // `deno jupyter --install` honours XDG_DATA_HOME: let it write its logos into a scratch folder.
-    const out = await new Deno.Command(denoExe, {
-      args: ["jupyter", "--install", "--force"],
-      env: { XDG_DATA_HOME: tmp, JUPYTER_DATA_DIR: join(tmp, "jupyter") },
-      stdout: "null",
-      stderr: "null",
-    }).output().catch(() => undefined);
-    if (!out?.success) return; // logos are cosmetic
+    let ok = false;
+    try {
+      const command = new Deno.Command(denoExe, {
+        args: ["jupyter", "--install", "--force"],
+        env: { XDG_DATA_HOME: tmp, JUPYTER_DATA_DIR: join(tmp, "jupyter") },
+        stdout: "null",
+        stderr: "null",
+      });
+      ok = (await command.output()).success;
+    } catch { /* no such binary: logos are cosmetic */ }
+    if (!ok) return;
     for (const l of missing) {
       try {
         await Deno.copyFile(join(tmp, "jupyter", "kernels", "deno", l), join(dir, l));
