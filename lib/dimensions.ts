@@ -15,6 +15,7 @@
  * last row/column that the filter cannot cover.
  * @module
  */
+import { LearnerError } from "./learner_error.ts";
 
 /** A 3-D volume: width × height × depth (channels last in TF.js tensors: `[height, width, depth]`). */
 export interface Volume {
@@ -96,7 +97,7 @@ export interface DimensionErrorOptions {
  * A volume or hyperparameter that does not work: a filter that does not fit, a non-integer size,
  * a zero stride... The message (Spanish) names the field and value and says what to do.
  */
-export class DimensionError extends Error {
+export class DimensionError extends LearnerError {
   /** The offending field, when there is one. */
   readonly field?: string;
   /** The value received for that field. */

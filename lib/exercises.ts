@@ -13,6 +13,7 @@
  */
 import { seededRandom } from "./datasets/random.ts";
 import { plainText } from "./mime.ts";
+import { LearnerError } from "./learner_error.ts";
 import {
   type Architecture,
   defineArchitecture,
@@ -38,7 +39,7 @@ import {
 export const UNANSWERED_PREFIX = "todavía sin responder";
 
 /** A wrong or missing answer. The message is for the learner (Spanish, with a hint). */
-export class ExerciseError extends Error {
+export class ExerciseError extends LearnerError {
   /** Builds the error. */
   constructor(message: string) {
     super(message);

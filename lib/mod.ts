@@ -11,6 +11,7 @@ export { tf };
 export * from "./runtime.ts";
 export * from "./kernels_wasm.ts";
 export * from "./kernels_adam.ts";
+export * from "./learner_error.ts";
 export * from "./dimensions.ts";
 export * from "./architectures.ts";
 export * from "./tables.ts";
