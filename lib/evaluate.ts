@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "./datasets/dataset.ts";
+import { runStoppable } from "./interrupt.ts";
 import { plainText } from "./mime.ts";
 
 /** Options for {@link evaluate}. */
@@ -82,12 +83,20 @@ export async function predictProbabilities(
   const shape = model.outputs[0].shape;
   const numClasses = shape[shape.length - 1] as number;
   const probs = new Float32Array(n * numClasses);
-  for (let start = 0; start < n; start += batchSize) {
-    const size = Math.min(batchSize, n - start);
-    const p = tf.tidy(() => model.predict(images.slice([start, 0, 0, 0], [size, -1, -1, -1])) as tf.Tensor);
-    probs.set(await p.data(), start * numClasses);
-    p.dispose();
-  }
+  // Jupyter's Stop ends the call at once with an InterruptedError ("Predicción detenida en el lote …").
+  await runStoppable("Predicción", async (loop) => {
+    let done = 0;
+    loop.onStop = () => `Predicción detenida en el lote ${done + 1}/${Math.ceil(n / batchSize)}.`;
+    for (let start = 0; start < n; start += batchSize) {
+      const size = Math.min(batchSize, n - start);
+      const p = tf.tidy(() => model.predict(images.slice([start, 0, 0, 0], [size, -1, -1, -1])) as tf.Tensor);
+      loop.hold([p]);
+      probs.set(await loop.wait(p.data()), start * numClasses);
+      p.dispose();
+      loop.released();
+      done++;
+    }
+  });
   return { probs, numClasses };
 }
 

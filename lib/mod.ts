@@ -22,6 +22,7 @@ export * from "./datasets/mod.ts";
 export * from "./images.ts";
 export * from "./augment.ts";
 export * from "./augmentation_experiment.ts";
+export * from "./interrupt.ts";
 export * from "./progress.ts";
 export * from "./train.ts";
 export * from "./evaluate.ts";

@@ -15,6 +15,7 @@ import { type ProgressEpoch, type ProgressMode, TrainingProgress } from "./progr
 import { saveCheckpoint } from "./checkpoint.ts";
 import { writeFileAtomic } from "./checkpoint.ts";
 import { randomAugment, type RandomAugmentOptions } from "./augment.ts";
+import { runStoppable, type StoppableLoop } from "./interrupt.ts";
 
 /** Metrics of one epoch: what the progress display shows, plus timing. */
 export interface EpochLogs extends ProgressEpoch {
@@ -267,7 +268,11 @@ export async function lossAndAccuracy(
   options: { batchSize?: number } = {},
 ): Promise<{ loss: number; acc: number }> {
   checkDataset("data", data);
-  const s = await sumsOver(model, data.images, data.labels, outputClasses(model), options.batchSize ?? 256);
+  const numClasses = outputClasses(model);
+  const s = await runStoppable(
+    "Evaluación",
+    (loop) => sumsOver(model, data.images, data.labels, numClasses, options.batchSize ?? 256, loop),
+  );
   return { loss: s.loss / s.n, acc: s.correct / s.n };
 }
 
@@ -277,6 +282,7 @@ async function sumsOver(
   y: tf.Tensor1D,
   numClasses: number,
   batchSize: number,
+  loop?: StoppableLoop,
 ): Promise<Sums> {
   const n = x.shape[0];
   let loss = 0, correct = 0;
@@ -292,9 +298,13 @@ async function sumsOver(
         tf.equal(p.argMax(1).toInt(), yb).toFloat().sum(),
       ];
     });
+    loop?.hold([l, c]);
+    loop?.idle();
     const [lv, cv] = await Promise.all([l.data(), c.data()]);
+    loop?.busy();
     l.dispose();
     c.dispose();
+    loop?.released();
     loss += lv[0];
     correct += cv[0];
   }
@@ -325,6 +335,10 @@ function better(monitor: MonitorName, a: number, b: number): boolean {
 /**
  * Trains `model` (softmax output) on `data` and returns the {@link History}. See {@link TrainOptions}.
  *
+ * Jupyter's Stop (with the kit's kernelspec) ends the cell at once with an `InterruptedError` that says the
+ * epoch and batch reached (its `partial` is the history so far); the progress output is marked "detenido",
+ * the model keeps the weights of its last batch and the tensors of the interrupted batch are freed.
+ *
  * ```ts
  * const history = await train(model, fashion.train, {
  *   epochs: 5, batchSize: 128, optimizer: "sgd", lr: 1e-2, weightDecay: 5e-4,
@@ -332,7 +346,16 @@ function better(monitor: MonitorName, a: number, b: number): boolean {
  * });
  * ```
  */
-export async function train(model: tf.LayersModel, data: Dataset, options: TrainOptions = {}): Promise<History> {
+export function train(model: tf.LayersModel, data: Dataset, options: TrainOptions = {}): Promise<History> {
+  return runStoppable("Entrenamiento", (loop) => trainWatched(loop, model, data, options));
+}
+
+async function trainWatched(
+  loop: StoppableLoop,
+  model: tf.LayersModel,
+  data: Dataset,
+  options: TrainOptions,
+): Promise<History> {
   if (!(model instanceof tf.LayersModel)) {
     throw new Error(
       `model debe ser un tf.LayersModel (recibido: ${typeof model}); constrúyelo con buildModel o tf.sequential.`,
@@ -440,7 +463,7 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
     title: options.title ?? `Entrenamiento (${tf.getBackend()}, ${history.optimizer})`,
     displayId: options.progressId,
   });
-  await progress.start({ epochs, batchesPerEpoch, samplesPerEpoch: n, previous });
+  await loop.wait(progress.start({ epochs, batchesPerEpoch, samplesPerEpoch: n, previous }));
 
   const augmentFn: AugmentFn | undefined = typeof options.augment === "function"
     ? options.augment
@@ -453,6 +476,24 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
   const dropoutSeeds = dropouts.map((l) => l.seed);
   const vars = () => model.trainableWeights.map((w) => w.read() as tf.Variable);
   model.stopTraining = false;
+  let cleaned = false;
+  const cleanup = () => {
+    if (cleaned) return;
+    cleaned = true;
+    dropouts.forEach((l, i) => l.seed = dropoutSeeds[i]);
+    tf.dispose(bestWeights);
+    tf.dispose(owned);
+  };
+  // Jupyter's Stop: say so in the progress output, keep the weights of the last batch, free the rest.
+  let reached = { epoch: firstEpoch, batch: 0 };
+  loop.partial = history;
+  loop.onStop = async () => {
+    cleanup();
+    const where = `época ${reached.epoch}/${epochs}, lote ${reached.batch}/${batchesPerEpoch}`;
+    await progress.stopped(`detenido en la ${where}`);
+    return `Entrenamiento detenido en la ${where}: el modelo conserva los pesos del último lote ` +
+      `(${history.epochs.length} épocas completas en el historial). Vuelve a llamar a train() para seguir.`;
+  };
   try {
     for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
       const t0 = performance.now();
@@ -463,6 +504,8 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
       let lossSum = 0, correctSum = 0, seen = 0;
       const trainable = vars();
       for (let b = 0; b < batchesPerEpoch; b++) {
+        reached = { epoch, batch: b };
+        loop.startStep(); // the batch's tensors are freed even if Stop interrupts it
         const idx = perm.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
         const idxT = tf.tensor1d(idx, "int32");
         let xb = tf.gather(xTrain, idxT) as tf.Tensor4D;
@@ -492,15 +535,20 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
         tf.dispose(grads);
         xb.dispose();
         yb.dispose();
-        const [lv, cv] = await Promise.all([value.data(), correct!.data()]);
+        loop.endStep([value, correct!]);
+        const [lv, cv] = await loop.wait(Promise.all([value.data(), correct!.data()]));
         value.dispose();
         correct!.dispose();
+        loop.released();
+        reached = { epoch, batch: b + 1 };
         lossSum += lv[0] * idx.length;
         correctSum += cv[0];
         seen += idx.length;
         const running = { loss: lossSum / seen, acc: correctSum / seen };
-        await options.callbacks?.onBatchEnd?.(b + 1, running);
-        await progress.batch({ epoch, batch: b + 1, ...running, samplesDone: (epoch - firstEpoch) * n + seen });
+        await loop.wait(Promise.resolve(options.callbacks?.onBatchEnd?.(b + 1, running)));
+        await loop.wait(
+          progress.batch({ epoch, batch: b + 1, ...running, samplesDone: (epoch - firstEpoch) * n + seen }),
+        );
         if (model.stopTraining) break;
       }
       const trainSeconds = (performance.now() - t0) / 1000;
@@ -513,15 +561,15 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
         samplesPerSecond: seen / trainSeconds,
       };
       if (val) {
-        const s = await sumsOver(model, val.x, val.y, numClasses, Math.max(256, batchSize));
+        const s = await sumsOver(model, val.x, val.y, numClasses, Math.max(256, batchSize), loop);
         logs.valLoss = s.loss / s.n;
         logs.valAcc = s.correct / s.n;
       }
       logs.seconds = (performance.now() - t0) / 1000;
       history.epochs.push(logs);
       history.totalSeconds += logs.seconds;
-      await progress.epochEnd(logs, logs.seconds);
-      await options.callbacks?.onEpochEnd?.(epoch, logs);
+      await loop.wait(progress.epochEnd(logs, logs.seconds));
+      await loop.wait(Promise.resolve(options.callbacks?.onEpochEnd?.(epoch, logs)));
 
       // Early stopping: remember the best weights.
       if (es && esState) {
@@ -550,7 +598,7 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
         }
         rlrState.wait = 0;
       }
-      if (options.checkpointDir) await saveCheckpoint(model, options.checkpointDir, { history });
+      if (options.checkpointDir) await loop.wait(saveCheckpoint(model, options.checkpointDir, { history }));
       if (history.stopReason === "earlyStopping") break;
       if (model.stopTraining) {
         history.stopReason = "callback";
@@ -561,9 +609,7 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
       model.setWeights(bestWeights);
     }
   } finally {
-    dropouts.forEach((l, i) => l.seed = dropoutSeeds[i]);
-    tf.dispose(bestWeights);
-    tf.dispose(owned);
+    cleanup();
   }
   const last = history.epochs[history.epochs.length - 1];
   const summary = last
@@ -571,8 +617,8 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
       (last.valAcc !== undefined ? `, val_acc ${last.valAcc.toFixed(3)}` : "") +
       (history.stopReason === "earlyStopping" ? ` (early stopping; mejor época ${history.bestEpoch})` : "")
     : "terminado";
-  await progress.end(summary);
-  await options.callbacks?.onTrainEnd?.(history);
+  await loop.wait(progress.end(summary));
+  await loop.wait(Promise.resolve(options.callbacks?.onTrainEnd?.(history)));
   return history;
 }
 
