@@ -58,7 +58,9 @@ export {
   formatSeconds,
   PLOTLY_SEPARATORS,
 } from "./engine/format.ts";
+export { isLearnerError, LearnerError } from "./engine/learner_error.ts";
 export { closestName, InputError, type OptionKeys } from "./engine/validate.ts";
+export { InterruptedError, runStoppable, StoppableLoop, type StoppableOptions } from "./engine/interrupt.ts";
 
 // The lecture's arithmetic: volumes, stride, padding, parameters; architectures in its notation; TF.js models; naive conv/pool
 export {

@@ -50,6 +50,12 @@ for (const [index, path] of notebooks.entries()) {
           r.error.evalue.includes(UNANSWERED),
           `${name}: se paró con "${r.error.ename}: ${r.error.evalue}" en vez de "${UNANSWERED}…"`,
         );
+        // What the student sees: the Spanish message on one line, without the library's stack frames.
+        const nb = JSON.parse(await Deno.readTextFile(r.executed!));
+        const errors = nb.cells.flatMap((c: { outputs?: { output_type: string }[] }) => c.outputs ?? [])
+          .filter((o: { output_type: string }) => o.output_type === "error");
+        assert.equal(errors.length, 1, `${name}: ${errors.length} salidas de error`);
+        assert.deepEqual(errors[0].traceback, [`${errors[0].ename}: ${errors[0].evalue}`]);
       } else {
         assert.equal(r.error, undefined, `${name}: error inesperado ${r.error?.evalue}`);
       }

@@ -16,6 +16,7 @@ import { Displayable } from "../show/display.ts";
 import { type Architecture, layerNotation, type LayerSpec, parseLayer } from "../cnn/notation.ts";
 import { defineArchitecture, summarize } from "../cnn/architecture.ts";
 import { plainText } from "../show/mime.ts";
+import { LearnerError } from "../engine/learner_error.ts";
 import {
   convOutput,
   convParams,
@@ -40,7 +41,7 @@ export interface ExerciseErrorOptions {
 }
 
 /** A wrong or missing answer. The message is for the learner (Spanish, with a hint). */
-export class ExerciseError extends Error {
+export class ExerciseError extends LearnerError {
   /** Fraction of the answer that is right (0 unless the check gives partial credit). */
   readonly credit: number;
   /** Builds the error. */

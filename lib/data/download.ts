@@ -7,6 +7,7 @@ import { createHash } from "node:crypto";
 import { basename, dirname } from "node:path";
 import { commitTemp, tempPathFor } from "../engine/files.ts";
 import { formatNumber, formatPercent } from "../engine/format.ts";
+import { LearnerError } from "../engine/learner_error.ts";
 
 /** Checksums of a downloaded file, given to {@link DownloadOptions.verify}. */
 export interface DownloadDigests {
@@ -93,11 +94,11 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
     try {
       response = await fetch(url);
     } catch (e) {
-      throw new Error(`No se pudo descargar ${url}: ${(e as Error).message}. ¿Hay conexión a internet?`);
+      throw new LearnerError(`No se pudo descargar ${url}: ${(e as Error).message}. ¿Hay conexión a internet?`);
     }
     if (!response.ok || !response.body) {
       await response.body?.cancel();
-      throw new Error(`No se pudo descargar ${url}: HTTP ${response.status} ${response.statusText}.`);
+      throw new LearnerError(`No se pudo descargar ${url}: HTTP ${response.status} ${response.statusText}.`);
     }
     const total = Number(response.headers.get("content-length") ?? 0);
     const file = await Deno.open(tmp, { write: true, createNew: true });
@@ -114,18 +115,18 @@ export async function downloadFile(url: string, dest: string, options: DownloadO
       file.close();
     }
     if (total > 0 && received !== total) {
-      throw new Error(`Descarga incompleta de ${url}: ${received} de ${total} bytes.`);
+      throw new LearnerError(`Descarga incompleta de ${url}: ${received} de ${total} bytes.`);
     }
     report(received, received);
     const digests: DownloadDigests = { sha256: sha.digest("hex"), md5: md5.digest("hex"), bytes: received };
     if (options.sha256 && digests.sha256 !== options.sha256.toLowerCase()) {
-      throw new Error(
+      throw new LearnerError(
         `La suma SHA-256 de ${url} no coincide: se esperaba ${options.sha256} y se obtuvo ${digests.sha256}. ` +
           `El fichero se ha borrado; vuelve a intentarlo o descárgalo a mano.`,
       );
     }
     const problem = await options.verify?.(tmp, digests);
-    if (problem) throw new Error(`La descarga de ${url} no es válida: ${problem}. El fichero se ha borrado.`);
+    if (problem) throw new LearnerError(`La descarga de ${url} no es válida: ${problem}. El fichero se ha borrado.`);
     await commitTemp(tmp, dest);
     return digests;
   } catch (e) {

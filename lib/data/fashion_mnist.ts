@@ -16,6 +16,7 @@ import { balancedIndices } from "./dataset.ts";
 import { downloadFile } from "./download.ts";
 import { type IdxPair, isGzip, readIdxPair } from "./idx.ts";
 import { checkOptionalNumber, checkOptions } from "../engine/validate.ts";
+import { LearnerError } from "../engine/learner_error.ts";
 
 /** Class names of Fashion-MNIST in Spanish, indexed by label (0 = T-shirt/top … 9 = ankle boot). */
 export const FASHION_MNIST_CLASSES: readonly string[] = [
@@ -114,7 +115,7 @@ function findIn(dir: string, split: Split): [string, string] | undefined {
 
 function checkSplit(split: unknown): Split {
   if (split !== "train" && split !== "test") {
-    throw new Error(`split debe ser "train" o "test" y es ${JSON.stringify(split)}.`);
+    throw new LearnerError(`split debe ser "train" o "test" y es ${JSON.stringify(split)}.`);
   }
   return split;
 }
@@ -130,7 +131,7 @@ export async function locateFashionMnist(options: LocateOptions = {}): Promise<L
   if (options.dir !== undefined) {
     const hit = findIn(options.dir, split);
     if (!hit) {
-      throw new Error(
+      throw new LearnerError(
         `No encuentro Fashion-MNIST (${split}) en dir=${options.dir}: faltan ${
           names.map((n) => n + "[.gz]").join(" y ")
         }. ` +
@@ -145,7 +146,7 @@ export async function locateFashionMnist(options: LocateOptions = {}): Promise<L
   const system = findIn(options.systemDir ?? FASHION_MNIST_SYSTEM_DIR, split);
   if (system) return { images: system[0], labels: system[1], source: "system" };
   if (options.download === false) {
-    throw new Error(
+    throw new LearnerError(
       `Fashion-MNIST (${split}) no está en ${cacheDir} ni en ${options.systemDir ?? FASHION_MNIST_SYSTEM_DIR} ` +
         `y la descarga está desactivada. Instala el paquete de Debian \`dataset-fashion-mnist\` o permite la descarga.`,
     );
@@ -224,7 +225,7 @@ export function datasetFromIdx(pair: IdxPair, classNames: readonly string[], opt
 
 function checkLimit(limit: unknown): void {
   if (limit !== undefined && (typeof limit !== "number" || !Number.isInteger(limit) || limit < 1)) {
-    throw new Error(`limit debe ser un entero ≥ 1 (número de imágenes) y es ${JSON.stringify(limit)}.`);
+    throw new LearnerError(`limit debe ser un entero ≥ 1 (número de imágenes) y es ${JSON.stringify(limit)}.`);
   }
 }
 

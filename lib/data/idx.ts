@@ -8,6 +8,7 @@
  */
 import { gunzipSync } from "node:zlib";
 import { basename } from "node:path";
+import { LearnerError } from "../engine/learner_error.ts";
 
 /** The contents of one idx file. */
 export interface IdxArray {
@@ -51,32 +52,34 @@ export function parseIdx(bytes: Uint8Array, options: ParseIdxOptions = {}): IdxA
     try {
       raw = new Uint8Array(gunzipSync(bytes));
     } catch (e) {
-      throw new Error(
+      throw new LearnerError(
         `El fichero ${source} está comprimido con gzip pero no se puede descomprimir (¿truncado o corrupto?): ` +
           `${(e as Error).message}. Bórralo y vuelve a descargarlo.`,
       );
     }
   }
   if (raw.length < 4) {
-    throw new Error(`El fichero ${source} está truncado: tiene ${raw.length} bytes, menos que la cabecera idx (4).`);
+    throw new LearnerError(
+      `El fichero ${source} está truncado: tiene ${raw.length} bytes, menos que la cabecera idx (4).`,
+    );
   }
   if (raw[0] !== 0 || raw[1] !== 0 || raw[3] < 1 || raw[3] > 4) {
     const magic = Array.from(raw.subarray(0, 4), (b) => b.toString(16).padStart(2, "0")).join(" ");
-    throw new Error(
+    throw new LearnerError(
       `El fichero ${source} no es un fichero idx: número mágico ${magic}; se esperaba 00 00 08 0N ` +
         `(N = número de dimensiones, 1 a 4). ¿Es el fichero correcto?`,
     );
   }
   const type = raw[2];
   if (type !== 0x08) {
-    throw new Error(
+    throw new LearnerError(
       `El fichero ${source} guarda datos de tipo ${TYPE_NAMES[type] ?? `0x${type.toString(16)}`}; ` +
         `este lector solo admite unsigned byte (0x08), el tipo de MNIST y Fashion-MNIST.`,
     );
   }
   const ndims = raw[3];
   if (options.ndims !== undefined && ndims !== options.ndims) {
-    throw new Error(
+    throw new LearnerError(
       `El fichero ${source} tiene ${ndims} dimensiones y se esperaban ${options.ndims} ` +
         `(${
           options.ndims === 3 ? "imágenes: [n, filas, columnas]" : "etiquetas: [n]"
@@ -85,7 +88,7 @@ export function parseIdx(bytes: Uint8Array, options: ParseIdxOptions = {}): IdxA
   }
   const header = 4 + 4 * ndims;
   if (raw.length < header) {
-    throw new Error(
+    throw new LearnerError(
       `El fichero ${source} está truncado: la cabecera necesita ${header} bytes y solo hay ${raw.length}.`,
     );
   }
@@ -95,7 +98,7 @@ export function parseIdx(bytes: Uint8Array, options: ParseIdxOptions = {}): IdxA
   const expected = dims.reduce((a, b) => a * b, 1);
   const actual = raw.length - header;
   if (actual !== expected) {
-    throw new Error(
+    throw new LearnerError(
       `El fichero ${source} ${actual < expected ? "está truncado" : "tiene bytes de más"}: la cabecera declara ` +
         `${dims.join("×")} = ${expected} valores y hay ${actual} bytes de datos. Bórralo y vuelve a descargarlo.`,
     );
@@ -109,7 +112,7 @@ export async function readIdx(path: string, options: Omit<ParseIdxOptions, "sour
   try {
     bytes = await Deno.readFile(path);
   } catch (e) {
-    throw new Error(`No se puede leer el fichero idx ${path}: ${(e as Error).message}`);
+    throw new LearnerError(`No se puede leer el fichero idx ${path}: ${(e as Error).message}`);
   }
   return parseIdx(bytes, { ...options, source: path });
 }
@@ -132,7 +135,7 @@ export async function readIdxPair(imagesPath: string, labelsPath: string): Promi
   for (const r of settled) if (r.status === "rejected") throw r.reason;
   const [images, labels] = settled.map((r) => (r as PromiseFulfilledResult<IdxArray>).value);
   if (images.dims[0] !== labels.dims[0]) {
-    throw new Error(
+    throw new LearnerError(
       `Las imágenes y las etiquetas no coinciden: ${basename(imagesPath)} tiene ${images.dims[0]} imágenes y ` +
         `${basename(labelsPath)} tiene ${labels.dims[0]} etiquetas (${imagesPath}, ${labelsPath}). ` +
         `¿Mezclas ficheros de train y test?`,

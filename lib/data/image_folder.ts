@@ -8,6 +8,7 @@ import { extname, join } from "node:path";
 import type { Dataset } from "./dataset.ts";
 import { decodeImage, sizeOf } from "./decode.ts";
 import { checkOneOf, checkOptionalNumber, checkOptions, InputError, type OptionKeys } from "../engine/validate.ts";
+import { LearnerError } from "../engine/learner_error.ts";
 
 /** File extensions read by {@link loadImageFolder} (lowercase, with the dot). */
 export const IMAGE_EXTENSIONS = [".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".avif"];
@@ -98,32 +99,36 @@ async function listDir(dir: string): Promise<Deno.DirEntry[]> {
 export async function loadImageFolder(dir: string, options: ImageFolderOptions): Promise<Dataset> {
   checkFolderOptions(dir, options);
   if (!options || options.size === undefined) {
-    throw new Error(
+    throw new LearnerError(
       "loadImageFolder: falta options.size, el tamaño [alto, ancho] al que se redimensionan las imágenes.",
     );
   }
   const [h, w] = sizeOf(options.size, "size");
   const channels = options.channels ?? 3;
-  if (channels !== 1 && channels !== 3) throw new Error(`channels debe ser 1 o 3 y es ${JSON.stringify(channels)}.`);
+  if (channels !== 1 && channels !== 3) {
+    throw new LearnerError(`channels debe ser 1 o 3 y es ${JSON.stringify(channels)}.`);
+  }
   let entries: Deno.DirEntry[];
   try {
     entries = await listDir(dir);
   } catch (e) {
-    throw new Error(`No se puede leer la carpeta ${dir}: ${(e as Error).message}`);
+    throw new LearnerError(`No se puede leer la carpeta ${dir}: ${(e as Error).message}`);
   }
   const folders = entries.filter((e) => e.isDirectory).map((e) => e.name);
   const classNames = options.classNames ?? folders;
   const missing = classNames.filter((c) => !folders.includes(c));
-  if (missing.length) throw new Error(`En ${dir} faltan las carpetas de clase: ${missing.join(", ")}.`);
+  if (missing.length) throw new LearnerError(`En ${dir} faltan las carpetas de clase: ${missing.join(", ")}.`);
   if (classNames.length === 0) {
-    throw new Error(`La carpeta ${dir} no tiene subcarpetas: pon las imágenes de cada clase en ${dir}/<clase>/.`);
+    throw new LearnerError(
+      `La carpeta ${dir} no tiene subcarpetas: pon las imágenes de cada clase en ${dir}/<clase>/.`,
+    );
   }
   const files: Array<{ path: string; label: number }> = [];
   for (const [label, cls] of classNames.entries()) {
     for (const path of await imagesUnder(join(dir, cls))) files.push({ path, label });
   }
   if (files.length === 0) {
-    throw new Error(`No hay imágenes (${IMAGE_EXTENSIONS.join(", ")}) en las carpetas de clase de ${dir}.`);
+    throw new LearnerError(`No hay imágenes (${IMAGE_EXTENSIONS.join(", ")}) en las carpetas de clase de ${dir}.`);
   }
   const size = h * w * channels;
   const pixels = new Float32Array(files.length * size);
@@ -147,12 +152,12 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions):
   if (failures.length) {
     const msg = `No se pudieron leer ${failures.length} imagen(es) de ${dir}:\n  ${failures.sort().join("\n  ")}`;
     if ((options.onError ?? "throw") === "throw") {
-      throw new Error(msg + '\nBórralas o usa onError: "skip" para saltarlas.');
+      throw new LearnerError(msg + '\nBórralas o usa onError: "skip" para saltarlas.');
     }
     console.warn(msg + "\n(se han saltado)");
   }
   const keep = files.map((_, i) => i).filter((i) => ok[i]);
-  if (keep.length === 0) throw new Error(`Ninguna imagen de ${dir} se pudo leer.`);
+  if (keep.length === 0) throw new LearnerError(`Ninguna imagen de ${dir} se pudo leer.`);
   const x = keep.length === files.length ? pixels : new Float32Array(keep.length * size);
   if (x !== pixels) keep.forEach((src, k) => x.set(pixels.subarray(src * size, (src + 1) * size), k * size));
   return {

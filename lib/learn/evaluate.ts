@@ -8,6 +8,7 @@ import type { Dataset } from "../data/dataset.ts";
 import { escapeMarkdown, withDisplay } from "../show/display.ts";
 import { formatCount, formatNumber, formatPercent } from "../engine/format.ts";
 import { plainText } from "../show/mime.ts";
+import { runStoppable } from "../engine/interrupt.ts";
 import { checkDatasetFitsModel, checkModel, checkOptions, checkTensor, InputError } from "../engine/validate.ts";
 
 /** Options for {@link evaluate}. */
@@ -82,10 +83,19 @@ export async function predictProbabilities(
   checkOptions("predictProbabilities", options, { batchSize: true });
   const shape = model.outputs[0].shape;
   const numClasses = shape[shape.length - 1] as number;
-  const probs = new Float32Array(images.shape[0] * numClasses);
-  for await (const { output, start } of predictBatches(model, images, options)) {
-    probs.set(await output.data(), start * numClasses);
-  }
+  const n = images.shape[0];
+  const probs = new Float32Array(n * numClasses);
+  // Jupyter's Stop ends the call at once with an InterruptedError ("Predicción detenida en el lote …").
+  await runStoppable("Predicción", async (loop) => {
+    let done = 0;
+    loop.onStop = () => `Predicción detenida en el lote ${done + 1}/${Math.ceil(n / (options.batchSize ?? 256))}.`;
+    for await (const { output, start } of predictBatches(model, images, options)) {
+      loop.hold([output]);
+      probs.set(await loop.wait(output.data()), start * numClasses);
+      loop.released();
+      done++;
+    }
+  });
   return { probs, numClasses };
 }
 

@@ -30,6 +30,7 @@ import {
 import { budgetedEpochs, gradingBudget } from "./grading.ts";
 import { formatPercent, formatScientific } from "../engine/format.ts";
 import { warnIfTestAsValidation } from "./validation.ts";
+import { runStoppable, type StoppableLoop } from "../engine/interrupt.ts";
 
 /** Augmentation applied to every training batch: returns a new tensor, must not dispose its input. */
 export type AugmentFn = (images: tf.Tensor4D, seed: number) => tf.Tensor4D;
@@ -103,6 +104,8 @@ const TRAIN_KEYS: OptionKeys<TrainOptions> = {
 async function checkTrainOptions(model: tf.LayersModel, data: Dataset, options: TrainOptions): Promise<void> {
   checkModel("model", model);
   checkOptions("train", options, TRAIN_KEYS);
+  checkOptionalNumber("epochs", options.epochs, { integer: true, min: 1 });
+  checkOptionalNumber("batchSize", options.batchSize, { integer: true, min: 1 });
   checkOptionalNumber("seed", options.seed, { example: "0" });
   checkOptionalNumber("lr", options.lr, { above: 0, example: "1e-3" });
   checkOptionalNumber("momentum", options.momentum, { min: 0, below: 1, example: "0.9" });
@@ -194,10 +197,6 @@ export interface TrainOptions {
   checkpointDir?: string;
   /** History of a previous run to continue (from `loadCheckpoint`): training resumes at the next epoch. */
   history?: History;
-}
-
-function checkPositiveInt(name: string, v: number | undefined) {
-  checkOptionalNumber(name, v, { integer: true, min: 1 });
 }
 
 /** Number of classes the model predicts (last dimension of its output). */
@@ -315,7 +314,11 @@ export async function lossAndAccuracy(
   options: { batchSize?: number } = {},
 ): Promise<{ loss: number; acc: number }> {
   await checkDatasetFitsModel("data", data, checkModel("model", model));
-  const s = await sumsOver(model, data.images, data.labels, outputClasses(model), options.batchSize ?? 256);
+  const numClasses = outputClasses(model);
+  const s = await runStoppable(
+    "Evaluación",
+    (loop) => sumsOver(model, data.images, data.labels, numClasses, options.batchSize ?? 256, loop),
+  );
   return { loss: s.loss / s.n, acc: s.correct / s.n };
 }
 
@@ -325,6 +328,7 @@ async function sumsOver(
   y: tf.Tensor1D,
   numClasses: number,
   batchSize: number,
+  loop?: StoppableLoop,
 ): Promise<Sums> {
   const n = x.shape[0];
   let loss = 0, correct = 0;
@@ -338,9 +342,13 @@ async function sumsOver(
         tf.equal(p.argMax(1).toInt(), yb).toFloat().sum(),
       ];
     });
+    loop?.hold([l, c]);
+    loop?.idle();
     const [lv, cv] = await Promise.all([l.data(), c.data()]);
+    loop?.busy();
     l.dispose();
     c.dispose();
+    loop?.released();
     loss += lv[0];
     correct += cv[0];
   }
@@ -371,6 +379,10 @@ function better(monitor: MonitorName, a: number, b: number): boolean {
 /**
  * Trains `model` (softmax output) on `data` and returns the {@link History}. See {@link TrainOptions}.
  *
+ * Jupyter's Stop (with the kit's kernelspec) ends the cell at once with an `InterruptedError` that says the
+ * epoch and batch reached (its `partial` is the history so far); the progress output is marked "detenido",
+ * the model keeps the weights of its last batch and the tensors of the interrupted batch are freed.
+ *
  * ```ts
  * const history = await train(model, fashion.train, {
  *   epochs: 5, batchSize: 128, optimizer: "sgd", lr: 1e-2, weightDecay: 5e-4,
@@ -378,25 +390,41 @@ function better(monitor: MonitorName, a: number, b: number): boolean {
  * });
  * ```
  */
-export async function train(model: tf.LayersModel, data: Dataset, options: TrainOptions = {}): Promise<History> {
-  await checkTrainOptions(model, data, options);
-  checkPositiveInt("epochs", options.epochs);
-  checkPositiveInt("batchSize", options.batchSize);
-  warnIfTestAsValidation(options.validationData);
-  const split = options.validationSplit;
-  if (split !== undefined && !(split > 0 && split < 1)) {
-    throw new Error(`validationSplit debe estar entre 0 y 1 (fracción para validación) y es ${split}.`);
-  }
-  if (options.weightDecay !== undefined && !(options.weightDecay >= 0)) {
-    throw new Error(`weightDecay debe ser ≥ 0 (p. ej. 5e-4) y es ${options.weightDecay}.`);
-  }
-  const numClasses = outputClasses(model);
-  const epochs = budgetedEpochs(options.epochs ?? 10, options.history?.epochs.length ?? 0);
-  const batchSize = options.batchSize ?? 32;
-  const seed = options.seed ?? 0;
-  const wd = options.weightDecay ?? 0;
+export function train(model: tf.LayersModel, data: Dataset, options: TrainOptions = {}): Promise<History> {
+  return runStoppable("Entrenamiento", (loop) => trainWatched(loop, model, data, options));
+}
 
-  // Optimizer: new one when asked (or none yet), else keep the model's (resume).
+/** The steps of {@link train}, watched by `loop` (Jupyter's Stop). */
+async function trainWatched(
+  loop: StoppableLoop,
+  model: tf.LayersModel,
+  data: Dataset,
+  options: TrainOptions,
+): Promise<History> {
+  await checkTrainOptions(model, data, options);
+  warnIfTestAsValidation(options.validationData);
+  const optimizer = prepareOptimizer(model, options);
+  const run = startRun(loop, model, optimizer, trainingSets(data, options), options);
+  await loop.wait(run.progress.start({
+    epochs: run.epochs,
+    batchesPerEpoch: run.batchesPerEpoch,
+    samplesPerEpoch: run.n,
+    previous: options.history?.epochs ?? [],
+  }));
+  try {
+    for (let epoch = run.firstEpoch; epoch <= run.epochs; epoch++) {
+      const logs = await trainEpoch(run, epoch);
+      if (await afterEpoch(run, epoch, logs)) break;
+    }
+    restoreBest(run);
+  } finally {
+    run.cleanup();
+  }
+  return await finishRun(run);
+}
+
+/** The optimizer of this training: a new one when asked (or none yet), else the model's own (resume). */
+function prepareOptimizer(model: tf.LayersModel, options: TrainOptions): tf.Optimizer {
   if (options.optimizer !== undefined || model.optimizer == null) {
     const given = typeof options.optimizer === "object" ? options.optimizer : undefined;
     const opt = given
@@ -417,37 +445,88 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
     );
   }
   optimizerVars.set(optimizer, signature);
+  return optimizer;
+}
 
-  // Training / validation tensors.
-  const owned: tf.Tensor[] = [];
-  let xTrain = data.images, yTrain = data.labels;
-  let val: { x: tf.Tensor4D; y: tf.Tensor1D } | undefined = options.validationData
-    ? { x: options.validationData.images, y: options.validationData.labels }
-    : undefined;
-  if (split !== undefined && !val) {
+/** The tensors one training reads: training and validation images and labels (slices it owns are in `owned`). */
+interface TrainingSets {
+  xTrain: tf.Tensor4D;
+  yTrain: tf.Tensor1D;
+  val?: { x: tf.Tensor4D; y: tf.Tensor1D };
+  owned: tf.Tensor[];
+}
+
+/** Training and validation sets: `validationData`, or the last `validationSplit` of `data`; the grading budget. */
+function trainingSets(data: Dataset, options: TrainOptions): TrainingSets {
+  const sets: TrainingSets = { xTrain: data.images, yTrain: data.labels, owned: [] };
+  const { owned } = sets;
+  const split = options.validationSplit;
+  if (options.validationData) sets.val = { x: options.validationData.images, y: options.validationData.labels };
+  else if (split !== undefined) {
     const n = data.images.shape[0];
     const nVal = Math.max(1, Math.round(n * split));
     if (nVal >= n) throw new Error(`validationSplit=${split} no deja ejemplos para entrenar (hay ${n}).`);
-    xTrain = data.images.slice(0, n - nVal);
-    yTrain = data.labels.slice(0, n - nVal);
-    val = { x: data.images.slice(n - nVal), y: data.labels.slice(n - nVal) };
-    owned.push(xTrain, yTrain, val.x, val.y);
+    sets.xTrain = data.images.slice(0, n - nVal);
+    sets.yTrain = data.labels.slice(0, n - nVal);
+    sets.val = { x: data.images.slice(n - nVal), y: data.labels.slice(n - nVal) };
+    owned.push(sets.xTrain, sets.yTrain, sets.val.x, sets.val.y);
   }
   const budget = gradingBudget(); // `deno task grade`: a small subset (see grading.ts)
-  if (budget && xTrain.shape[0] > budget.samples) {
-    [xTrain, yTrain] = [xTrain.slice(0, budget.samples), yTrain.slice(0, budget.samples)];
-    owned.push(xTrain, yTrain);
+  if (budget && sets.xTrain.shape[0] > budget.samples) {
+    sets.xTrain = sets.xTrain.slice(0, budget.samples);
+    sets.yTrain = sets.yTrain.slice(0, budget.samples);
+    owned.push(sets.xTrain, sets.yTrain);
   }
-  if (budget && val && val.x.shape[0] > budget.validationSamples) {
-    val = { x: val.x.slice(0, budget.validationSamples), y: val.y.slice(0, budget.validationSamples) };
-    owned.push(val.x, val.y);
+  if (budget && sets.val && sets.val.x.shape[0] > budget.validationSamples) {
+    sets.val = { x: sets.val.x.slice(0, budget.validationSamples), y: sets.val.y.slice(0, budget.validationSamples) };
+    owned.push(sets.val.x, sets.val.y);
   }
-  const n = xTrain.shape[0];
-  if (n === 0) throw new Error("data no tiene ejemplos para entrenar.");
-  const batchesPerEpoch = Math.ceil(n / batchSize);
+  if (sets.xTrain.shape[0] === 0) {
+    tf.dispose(owned);
+    throw new Error("data no tiene ejemplos para entrenar.");
+  }
+  return sets;
+}
 
+/** Everything one training keeps between its steps. */
+interface Run extends TrainingSets {
+  loop: StoppableLoop;
+  model: tf.LayersModel;
+  optimizer: tf.Optimizer;
+  options: TrainOptions;
+  history: History;
+  progress: TrainingProgress;
+  numClasses: number;
+  epochs: number;
+  firstEpoch: number;
+  batchSize: number;
+  batchesPerEpoch: number;
+  n: number;
+  seed: number;
+  weightDecay: number;
+  augmentFn?: AugmentFn;
+  dropouts: Array<{ seed?: number }>;
+  rlr?: Required<Omit<ReduceLrOptions, "monitor">> & { state: Plateau };
+  es?: { restoreBestWeights: boolean; state: Plateau };
+  bestWeights?: tf.Tensor[];
+  /** Epoch and batch reached (for the message of a stopped training). */
+  reached: { epoch: number; batch: number };
+  /** Frees what the training owns (once): sliced sets, best weights; restores the dropout seeds. */
+  cleanup: () => void;
+}
+
+/** Sets up a training: history, schedules (reduce-LR, early stopping), augmentation, dropout seeds, progress, Stop. */
+function startRun(
+  loop: StoppableLoop,
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer,
+  sets: TrainingSets,
+  options: TrainOptions,
+): Run {
+  const n = sets.xTrain.shape[0];
+  const batchSize = options.batchSize ?? 32;
+  const seed = options.seed ?? 0;
   const previous = options.history?.epochs ?? [];
-  const firstEpoch = previous.length + 1;
   const history: History = {
     epochs: [...previous],
     backend: tf.getBackend(),
@@ -459,9 +538,67 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
     bestEpoch: options.history?.bestEpoch,
     totalSeconds: options.history?.totalSeconds ?? 0,
   };
+  const { rlr, es } = schedules(options, sets.val !== undefined);
+  // Dropout masks: tfjs draws the same mask on every call when a Dropout layer has a fixed seed (and an
+  // unseeded one is not reproducible), so each batch gets its own seed, derived from `seed`.
+  const dropouts = dropoutLayers(model);
+  const dropoutSeeds = dropouts.map((l) => l.seed);
+  const augment = options.augment;
+  const run: Run = {
+    ...sets,
+    loop,
+    model,
+    optimizer,
+    options,
+    history,
+    progress: new TrainingProgress({
+      mode: options.progress === false ? "none" : options.progress,
+      title: options.title ?? `Entrenamiento (${tf.getBackend()}, ${history.optimizer})`,
+      displayId: options.progressId,
+    }),
+    numClasses: outputClasses(model),
+    epochs: budgetedEpochs(options.epochs ?? 10, previous.length),
+    firstEpoch: previous.length + 1,
+    batchSize,
+    batchesPerEpoch: Math.ceil(n / batchSize),
+    n,
+    seed,
+    weightDecay: options.weightDecay ?? 0,
+    augmentFn: typeof augment === "function"
+      ? augment
+      : augment
+      ? (x, s) => randomAugment(x, { ...augment, seed: s })
+      : undefined,
+    dropouts,
+    rlr,
+    es,
+    reached: { epoch: previous.length + 1, batch: 0 },
+    cleanup: () => {},
+  };
+  let cleaned = false;
+  run.cleanup = () => {
+    if (cleaned) return;
+    cleaned = true;
+    dropouts.forEach((l, i) => l.seed = dropoutSeeds[i]);
+    tf.dispose(run.bestWeights);
+    tf.dispose(run.owned);
+  };
+  model.stopTraining = false;
+  // Jupyter's Stop: say so in the progress output, keep the weights of the last batch, free the rest.
+  loop.partial = history;
+  loop.onStop = async () => {
+    run.cleanup();
+    const where = `época ${run.reached.epoch}/${run.epochs}, lote ${run.reached.batch}/${run.batchesPerEpoch}`;
+    await run.progress.stopped(`detenido en la ${where}`);
+    return `Entrenamiento detenido en la ${where}: el modelo conserva los pesos del último lote ` +
+      `(${history.epochs.length} épocas completas en el historial). Vuelve a llamar a train() para seguir.`;
+  };
+  return run;
+}
 
-  const hasVal = val !== undefined;
-  const rlr = options.reduceLrOnPlateau
+/** The reduce-LR-on-plateau and early-stopping settings with their defaults and their plateau trackers. */
+function schedules(options: TrainOptions, hasVal: boolean): Pick<Run, "rlr" | "es"> {
+  const rlrOpts = options.reduceLrOnPlateau
     ? {
       factor: 0.1,
       patience: 2,
@@ -469,187 +606,216 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
       ...(options.reduceLrOnPlateau === true ? {} : options.reduceLrOnPlateau),
     }
     : undefined;
-  const es = options.earlyStopping
+  const esOpts = options.earlyStopping
     ? { patience: 3, restoreBestWeights: true, ...(options.earlyStopping === true ? {} : options.earlyStopping) }
     : undefined;
-  for (const o of [rlr, es]) if (o?.monitor) o.monitor = checkOneOf("monitor", o.monitor, MONITORS, KERAS_MONITORS);
+  for (const o of [rlrOpts, esOpts]) {
+    if (o?.monitor) o.monitor = checkOneOf("monitor", o.monitor, MONITORS, KERAS_MONITORS);
+  }
   const defaultMonitor: MonitorName = hasVal ? "valLoss" : "loss";
-  for (const [name, m] of [["reduceLrOnPlateau", rlr?.monitor], ["earlyStopping", es?.monitor]] as const) {
+  for (const [name, m] of [["reduceLrOnPlateau", rlrOpts?.monitor], ["earlyStopping", esOpts?.monitor]] as const) {
     if (m && (m === "valLoss" || m === "valAcc") && !hasVal) {
       throw new Error(`${name}.monitor="${m}" necesita validationData o validationSplit.`);
     }
   }
-  if (rlr && !(rlr.factor > 0 && rlr.factor < 1)) {
-    throw new Error(`reduceLrOnPlateau.factor debe estar entre 0 y 1 (0.1 divide entre 10) y es ${rlr.factor}.`);
+  if (rlrOpts && !(rlrOpts.factor > 0 && rlrOpts.factor < 1)) {
+    throw new Error(`reduceLrOnPlateau.factor debe estar entre 0 y 1 (0.1 divide entre 10) y es ${rlrOpts.factor}.`);
   }
-  const rlrState = rlr && new Plateau(rlr.monitor ?? defaultMonitor, rlr.patience);
-  const esState = es && new Plateau(es.monitor ?? defaultMonitor, es.patience);
-  let bestWeights: tf.Tensor[] | undefined;
+  return {
+    rlr: rlrOpts && { ...rlrOpts, state: new Plateau(rlrOpts.monitor ?? defaultMonitor, rlrOpts.patience) },
+    es: esOpts && {
+      restoreBestWeights: esOpts.restoreBestWeights,
+      state: new Plateau(esOpts.monitor ?? defaultMonitor, esOpts.patience),
+    },
+  };
+}
 
-  const progress = new TrainingProgress({
-    mode: options.progress === false ? "none" : options.progress,
-    title: options.title ?? `Entrenamiento (${tf.getBackend()}, ${history.optimizer})`,
-    displayId: options.progressId,
-  });
-  await progress.start({ epochs, batchesPerEpoch, samplesPerEpoch: n, previous });
+/** One epoch: every batch in a seeded order, then validation; returns the epoch's logs (also in the history). */
+async function trainEpoch(run: Run, epoch: number): Promise<EpochLogs> {
+  const { loop, options, n, batchSize } = run;
+  const t0 = performance.now();
+  const lr = getLearningRate(run.optimizer);
+  const perm = options.shuffle === false
+    ? Int32Array.from({ length: n }, (_, i) => i)
+    : epochPermutation(n, run.seed, epoch);
+  let lossSum = 0, correctSum = 0, seen = 0;
+  const trainable = run.model.trainableWeights.map((w) => w.read() as tf.Variable);
+  for (let b = 0; b < run.batchesPerEpoch; b++) {
+    run.reached = { epoch, batch: b };
+    const idx = perm.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
+    const { loss, correct } = await trainBatch(run, trainable, idx, epoch, b);
+    run.reached = { epoch, batch: b + 1 };
+    lossSum += loss * idx.length;
+    correctSum += correct;
+    seen += idx.length;
+    const running = { loss: lossSum / seen, acc: correctSum / seen };
+    await loop.wait(Promise.resolve(options.callbacks?.onBatchEnd?.(b + 1, running)));
+    await loop.wait(
+      run.progress.batch({ epoch, batch: b + 1, ...running, samplesDone: (epoch - run.firstEpoch) * n + seen }),
+    );
+    if (run.model.stopTraining) break;
+  }
+  const trainSeconds = (performance.now() - t0) / 1000;
+  const logs: EpochLogs = {
+    epoch,
+    loss: lossSum / seen,
+    acc: correctSum / seen,
+    lr,
+    seconds: 0,
+    samplesPerSecond: seen / trainSeconds,
+  };
+  if (run.val) {
+    const s = await sumsOver(run.model, run.val.x, run.val.y, run.numClasses, Math.max(256, batchSize), loop);
+    logs.valLoss = s.loss / s.n;
+    logs.valAcc = s.correct / s.n;
+  }
+  logs.seconds = (performance.now() - t0) / 1000;
+  run.history.epochs.push(logs);
+  run.history.totalSeconds += logs.seconds;
+  await loop.wait(run.progress.epochEnd(logs, logs.seconds));
+  await loop.wait(Promise.resolve(options.callbacks?.onEpochEnd?.(epoch, logs)));
+  return logs;
+}
 
-  const augmentFn: AugmentFn | undefined = typeof options.augment === "function"
-    ? options.augment
-    : options.augment
-    ? (x, s) => randomAugment(x, { ...(options.augment as Omit<RandomAugmentOptions, "seed">), seed: s })
-    : undefined;
-  // Dropout masks: tfjs draws the same mask on every call when a Dropout layer has a fixed seed (and an
-  // unseeded one is not reproducible), so each batch gets its own seed, derived from `seed`.
-  const dropouts = dropoutLayers(model);
-  const dropoutSeeds = dropouts.map((l) => l.seed);
-  const vars = () => model.trainableWeights.map((w) => w.read() as tf.Variable);
-  model.stopTraining = false;
-  try {
-    for (let epoch = firstEpoch; epoch <= epochs; epoch++) {
-      const t0 = performance.now();
-      const lr = getLearningRate(optimizer);
-      const perm = options.shuffle === false
-        ? Int32Array.from({ length: n }, (_, i) => i)
-        : epochPermutation(n, seed, epoch);
-      let lossSum = 0, correctSum = 0, seen = 0;
-      const trainable = vars();
-      for (let b = 0; b < batchesPerEpoch; b++) {
-        const idx = perm.subarray(b * batchSize, Math.min(n, (b + 1) * batchSize));
-        const idxT = tf.tensor1d(idx, "int32");
-        let xb = tf.gather(xTrain, idxT) as tf.Tensor4D;
-        const yb = tf.tidy(() => tf.oneHot(tf.gather(yTrain, idxT).toInt(), numClasses).toFloat());
-        idxT.dispose();
-        let correct: tf.Scalar | undefined, finite: tf.Tensor | undefined, value: tf.Scalar | undefined;
-        try { // a failing augmentation or model call leaves no batch tensor behind
-          if (augmentFn) {
-            const aug = augmentFn(xb, seed * 1000003 + epoch * 100003 + b);
-            if (aug !== xb) xb.dispose();
-            xb = aug;
-          }
-          dropouts.forEach((l, i) => l.seed = (seed * 1000003 + epoch * 100003 + b * 101 + i) >>> 0);
-          const vg = tf.variableGrads(() => {
-            const p = model.apply(xb, { training: true }) as tf.Tensor2D;
-            correct = tf.keep(tf.equal(p.argMax(1), yb.argMax(1)).toFloat().sum());
-            finite = tf.keep(tf.isFinite(p).all());
-            return tf.metrics.categoricalCrossentropy(yb, p).mean() as tf.Scalar;
-          }, trainable);
-          value = vg.value;
-          const grads = vg.grads;
-          if (wd > 0) {
-            for (const v of trainable) {
-              if (!isKernel(v) || !grads[v.name]) continue;
-              const g = grads[v.name];
-              grads[v.name] = tf.tidy(() => g.add(v.mul(wd)));
-              g.dispose();
-            }
-          }
-          try {
-            optimizer.applyGradients(grads);
-          } finally {
-            tf.dispose(grads);
-          }
-        } catch (e) {
-          tf.dispose([value!, correct!, finite!].filter((t) => t));
-          throw e;
-        } finally {
-          xb.dispose();
-          yb.dispose();
-        }
-        const [lv, cv, fv] = await Promise.all([value.data(), correct!.data(), finite!.data()]);
-        value.dispose();
-        correct!.dispose();
-        finite!.dispose();
-        if (!fv[0] || !Number.isFinite(lv[0])) {
-          throw new InputError(
-            `El entrenamiento ha divergido en la época ${epoch}, lote ${b + 1}: las predicciones del modelo ya no ` +
-              `son números finitos (NaN o Infinity), así que la pérdida no significa nada. Suele deberse a una ` +
-              `tasa de aprendizaje demasiado alta (lr = ${getLearningRate(optimizer)}): prueba una 10 veces menor, ` +
-              `con un modelo nuevo (sus pesos ya no sirven). También pasa si las imágenes contienen NaN.`,
-            { field: "lr", value: getLearningRate(optimizer) },
-          );
-        }
-        lossSum += lv[0] * idx.length;
-        correctSum += cv[0];
-        seen += idx.length;
-        const running = { loss: lossSum / seen, acc: correctSum / seen };
-        await options.callbacks?.onBatchEnd?.(b + 1, running);
-        await progress.batch({ epoch, batch: b + 1, ...running, samplesDone: (epoch - firstEpoch) * n + seen });
-        if (model.stopTraining) break;
-      }
-      const trainSeconds = (performance.now() - t0) / 1000;
-      const logs: EpochLogs = {
-        epoch,
-        loss: lossSum / seen,
-        acc: correctSum / seen,
-        lr,
-        seconds: 0,
-        samplesPerSecond: seen / trainSeconds,
-      };
-      if (val) {
-        const s = await sumsOver(model, val.x, val.y, numClasses, Math.max(256, batchSize));
-        logs.valLoss = s.loss / s.n;
-        logs.valAcc = s.correct / s.n;
-      }
-      logs.seconds = (performance.now() - t0) / 1000;
-      history.epochs.push(logs);
-      history.totalSeconds += logs.seconds;
-      await progress.epochEnd(logs, logs.seconds);
-      await options.callbacks?.onEpochEnd?.(epoch, logs);
-
-      // Early stopping: remember the best weights.
-      if (es && esState) {
-        const state = esState.update(logs);
-        if (state === "improved") {
-          history.bestEpoch = epoch;
-          if (es.restoreBestWeights) {
-            tf.dispose(bestWeights);
-            bestWeights = model.getWeights().map((w) => w.clone());
-          }
-        } else if (state === "plateau") {
-          history.stopReason = "earlyStopping";
-          progress.note(`Early stopping: ${esState.monitor} no mejora desde la época ${history.bestEpoch}.`);
-        }
-      }
-      // Reduce the learning rate on plateau.
-      if (rlr && rlrState?.update(logs) === "plateau") {
-        const newLr = Math.max(rlr.minLr, lr * rlr.factor);
-        if (newLr < lr) {
-          setLearningRate(optimizer, newLr);
-          progress.note(
-            `Época ${epoch}: ${rlrState.monitor} no mejora; tasa de aprendizaje ${formatScientific(lr)} → ${
-              formatScientific(newLr)
-            }.`,
-          );
-        }
-        rlrState.wait = 0;
-      }
-      if (options.checkpointDir) await saveCheckpoint(model, options.checkpointDir, { history });
-      if (history.stopReason === "earlyStopping") break;
-      if (model.stopTraining) {
-        history.stopReason = "callback";
-        break;
+/**
+ * One optimisation step on the examples `idx`: augmentation, seeded dropout, gradients (+ L2 weight decay),
+ * update. A failing step leaves no batch tensor behind; a step whose predictions are not finite stops the
+ * training with a message (a diverged model reports no meaningful loss).
+ */
+async function trainBatch(
+  run: Run,
+  trainable: tf.Variable[],
+  idx: Int32Array,
+  epoch: number,
+  b: number,
+): Promise<{ loss: number; correct: number }> {
+  const { loop, model, seed } = run;
+  loop.startStep(); // the batch's tensors are freed even if Stop interrupts it
+  const idxT = tf.tensor1d(idx, "int32");
+  let xb = tf.gather(run.xTrain, idxT) as tf.Tensor4D;
+  const yb = tf.tidy(() => tf.oneHot(tf.gather(run.yTrain, idxT).toInt(), run.numClasses).toFloat());
+  idxT.dispose();
+  let correct: tf.Scalar | undefined, finite: tf.Tensor | undefined, value: tf.Scalar | undefined;
+  try { // a failing augmentation or model call leaves no batch tensor behind
+    if (run.augmentFn) {
+      const aug = run.augmentFn(xb, seed * 1000003 + epoch * 100003 + b);
+      if (aug !== xb) xb.dispose();
+      xb = aug;
+    }
+    run.dropouts.forEach((l, i) => l.seed = (seed * 1000003 + epoch * 100003 + b * 101 + i) >>> 0);
+    const vg = tf.variableGrads(() => {
+      const p = model.apply(xb, { training: true }) as tf.Tensor2D;
+      correct = tf.keep(tf.equal(p.argMax(1), yb.argMax(1)).toFloat().sum());
+      finite = tf.keep(tf.isFinite(p).all());
+      return tf.metrics.categoricalCrossentropy(yb, p).mean() as tf.Scalar;
+    }, trainable);
+    value = vg.value;
+    const grads = vg.grads;
+    if (run.weightDecay > 0) {
+      for (const v of trainable) {
+        if (!isKernel(v) || !grads[v.name]) continue;
+        const g = grads[v.name];
+        grads[v.name] = tf.tidy(() => g.add(v.mul(run.weightDecay)));
+        g.dispose();
       }
     }
-    // Keras 3 behaviour: the best epoch's weights come back whenever they are not the last ones, whether
-    // training stopped early or ran all its epochs (a run must not end on a collapse).
-    if (es?.restoreBestWeights && bestWeights && history.bestEpoch !== history.epochs.at(-1)?.epoch) {
-      model.setWeights(bestWeights);
-      if (history.stopReason !== "earlyStopping") {
-        progress.note(`Se recuperan los pesos de la mejor época (${history.bestEpoch}) según ${esState!.monitor}.`);
-      }
+    try {
+      run.optimizer.applyGradients(grads);
+    } finally {
+      tf.dispose(grads);
     }
+  } catch (e) {
+    tf.dispose([value!, correct!, finite!].filter((t) => t));
+    throw e;
   } finally {
-    dropouts.forEach((l, i) => l.seed = dropoutSeeds[i]);
-    tf.dispose(bestWeights);
-    tf.dispose(owned);
+    xb.dispose();
+    yb.dispose();
   }
+  loop.endStep([value, correct!, finite!]);
+  const [lv, cv, fv] = await loop.wait(Promise.all([value.data(), correct!.data(), finite!.data()]));
+  value.dispose();
+  correct!.dispose();
+  finite!.dispose();
+  loop.released();
+  if (!fv[0] || !Number.isFinite(lv[0])) {
+    throw new InputError(
+      `El entrenamiento ha divergido en la época ${epoch}, lote ${b + 1}: las predicciones del modelo ya no ` +
+        `son números finitos (NaN o Infinity), así que la pérdida no significa nada. Suele deberse a una ` +
+        `tasa de aprendizaje demasiado alta (lr = ${getLearningRate(run.optimizer)}): prueba una 10 veces menor, ` +
+        `con un modelo nuevo (sus pesos ya no sirven). También pasa si las imágenes contienen NaN.`,
+      { field: "lr", value: getLearningRate(run.optimizer) },
+    );
+  }
+  return { loss: lv[0], correct: cv[0] };
+}
+
+/**
+ * After an epoch: early stopping (remembering the best weights), reduce-LR-on-plateau, the checkpoint.
+ * Returns true when training must stop (early stopping or a callback's `model.stopTraining`).
+ */
+async function afterEpoch(run: Run, epoch: number, logs: EpochLogs): Promise<boolean> {
+  const { history, progress, es, rlr } = run;
+  if (es) {
+    const state = es.state.update(logs);
+    if (state === "improved") {
+      history.bestEpoch = epoch;
+      if (es.restoreBestWeights) {
+        tf.dispose(run.bestWeights);
+        run.bestWeights = run.model.getWeights().map((w) => w.clone());
+      }
+    } else if (state === "plateau") {
+      history.stopReason = "earlyStopping";
+      progress.note(`Early stopping: ${es.state.monitor} no mejora desde la época ${history.bestEpoch}.`);
+    }
+  }
+  if (rlr && rlr.state.update(logs) === "plateau") {
+    const lr = logs.lr;
+    const newLr = Math.max(rlr.minLr, lr * rlr.factor);
+    if (newLr < lr) {
+      setLearningRate(run.optimizer, newLr);
+      progress.note(
+        `Época ${epoch}: ${rlr.state.monitor} no mejora; tasa de aprendizaje ${formatScientific(lr)} → ${
+          formatScientific(newLr)
+        }.`,
+      );
+    }
+    rlr.state.wait = 0;
+  }
+  if (run.options.checkpointDir) {
+    await run.loop.wait(saveCheckpoint(run.model, run.options.checkpointDir, { history }));
+  }
+  if (history.stopReason === "earlyStopping") return true;
+  if (run.model.stopTraining) {
+    history.stopReason = "callback";
+    return true;
+  }
+  return false;
+}
+
+/**
+ * Keras 3 behaviour: the best epoch's weights come back whenever they are not the last ones, whether
+ * training stopped early or ran all its epochs (a run must not end on a collapse).
+ */
+function restoreBest(run: Run): void {
+  const { es, history } = run;
+  if (es?.restoreBestWeights && run.bestWeights && history.bestEpoch !== history.epochs.at(-1)?.epoch) {
+    run.model.setWeights(run.bestWeights);
+    if (history.stopReason !== "earlyStopping") {
+      run.progress.note(`Se recuperan los pesos de la mejor época (${history.bestEpoch}) según ${es.state.monitor}.`);
+    }
+  }
+}
+
+/** The last word of the progress display and the `onTrainEnd` callback; returns the history. */
+async function finishRun(run: Run): Promise<History> {
+  const { history, loop } = run;
   const last = history.epochs[history.epochs.length - 1];
   const summary = last
     ? `terminado: ${history.epochs.length} épocas, exactitud ${formatPercent(last.acc)}` +
       (last.valAcc !== undefined ? `, en validación ${formatPercent(last.valAcc)}` : "") +
       (history.stopReason === "earlyStopping" ? ` (parada temprana; mejor época ${history.bestEpoch})` : "")
     : "terminado";
-  await progress.end(summary);
-  await options.callbacks?.onTrainEnd?.(history);
+  await loop.wait(run.progress.end(summary));
+  await loop.wait(Promise.resolve(run.options.callbacks?.onTrainEnd?.(history)));
   return history;
 }

@@ -274,6 +274,21 @@ export class TrainingProgress {
     await this.render(1, true);
   }
 
+  /**
+   * Marks the report as stopped before the end (Jupyter's Stop): `text` (e.g. "detenido en la época 2/5,
+   * lote 37/469") replaces the status and the bar turns red, in the same output (updated by its display id).
+   */
+  async stopped(text: string) {
+    const elapsed = (performance.now() - this.t0) / 1000;
+    this.halted = true;
+    this.status = `${text} · ${formatDuration(elapsed)}`;
+    if (this.mode === "terminal") this.writeTerminal(`\r\x1b[K${this.title}: ${this.status}\n`);
+    await this.render(this.fraction, true);
+  }
+
+  private halted = false;
+  private fraction = 0;
+
   /** Epochs already done before start() (resumed runs) do not count in the bar. */
   private skipped = 0;
   private firstEpoch(): number {
@@ -288,6 +303,7 @@ export class TrainingProgress {
 
   private async render(fraction: number, force = false) {
     if (this.mode === "none") return;
+    this.fraction = fraction;
     const now = performance.now();
     if (!force && now - this.lastUpdate < this.minInterval) return;
     this.lastUpdate = now;
@@ -341,7 +357,7 @@ export class TrainingProgress {
     return `<div style="font:13px sans-serif;max-width:680px">` +
       `<div style="font-weight:bold;margin-bottom:4px">${escapeXml(this.title)}</div>` +
       `<div style="background:#e8e8e8;border-radius:4px;height:12px;overflow:hidden">` +
-      `<div style="background:#4c8bf5;height:12px;width:${pct}%"></div></div>` +
+      `<div style="background:${this.halted ? "#d9534f" : "#4c8bf5"};height:12px;width:${pct}%"></div></div>` +
       `<div style="margin:4px 0;font-family:monospace">${formatPercent(share)} · ${
         escapeXml(this.status)
       }</div>${notes}` +
