@@ -135,7 +135,7 @@ export interface TransferData {
   train: Dataset;
   /** Held-out set of the same classes: the accuracy of the table. */
   test: Dataset;
-  /** Set for the per-epoch validation curves (default `test`); a small one keeps epochs cheap. */
+  /** Validation images for the per-epoch curves (none by default: the test set is measured once, in the table). */
   validation?: Dataset;
 }
 
@@ -199,122 +199,166 @@ export async function transferExperiment(
   }));
 }
 
+/** What the variants of one seed share: the settings and the table they fill. */
+interface VariantRun {
+  data: TransferData;
+  options: TransferExperimentOptions;
+  seed: number;
+  classes: number;
+  epochs: number;
+  fineTuneEpochs: number;
+  lr: number;
+  /** Training options every variant uses (batch size, seed, progress, validation data). */
+  common: TrainOptions;
+  /** Title and progress output of a variant's training. */
+  tag: (variant: TransferVariant) => Pick<TrainOptions, "title" | "progressId">;
+  rows: TransferRow[];
+  histories: Record<string, History>;
+}
+
+/** A trained model with its history and seconds (the frozen one is kept when fine-tuning follows). */
+interface Trained {
+  model: tf.LayersModel;
+  history: History;
+  seconds: number;
+}
+
 /** One run of every variant with one seed. */
 async function runVariants(
   data: TransferData,
   options: TransferExperimentOptions,
   runId: string,
 ): Promise<{ rows: TransferRow[]; histories: Record<string, History> }> {
-  const classes = data.train.classNames.length;
-  const pretrained = options.pretrained ?? PRETRAINED_BASE;
-  const cutLayer = options.cutLayer ?? "block3_pool";
-  const epochs = options.epochs ?? 30;
-  const ftEpochs = options.fineTuneEpochs ?? 10;
-  const scratchEpochs = options.scratchEpochs ?? epochs + ftEpochs;
   const seed = options.seed ?? 0;
-  const variants = options.variants ?? ["scratch", "frozen", "finetune"];
-  const tag = (variant: TransferVariant) => ({
-    title: `${LABELS[variant]} (semilla ${seed})`,
-    progressId: `${runId}-${variant}`,
-  });
-  const common: TrainOptions = {
-    batchSize: options.batchSize ?? 32,
+  const run: VariantRun = {
+    data,
+    options,
     seed,
-    progress: options.progress,
-    validationData: data.validation ?? data.test,
+    classes: data.train.classNames.length,
+    epochs: options.epochs ?? 30,
+    fineTuneEpochs: options.fineTuneEpochs ?? 10,
+    lr: options.lr ?? 3e-3,
+    // Validation only on a validation split: the test set is measured once, in the table.
+    common: { batchSize: options.batchSize ?? 32, seed, progress: options.progress, validationData: data.validation },
+    tag: (variant) => ({ title: `${LABELS[variant]} (semilla ${seed})`, progressId: `${runId}-${variant}` }),
+    rows: [],
+    histories: {},
   };
-  const rows: TransferRow[] = [];
-  const histories: Record<string, History> = {};
-  const inputShape = data.train.images.shape.slice(1) as [number, number, number];
-  const lr = options.lr ?? 3e-3;
-  // The frozen model, kept when fine-tuning follows, with its history and time.
-  let kept: { model: tf.LayersModel; history: History; seconds: number } | undefined;
-
-  const trainFrozen = async (augment: TrainOptions["augment"]) => {
-    const t0 = performance.now();
-    const full = await loadPretrained(pretrained);
-    const base = cutAt(full, cutLayer);
-    freeze(base);
-    const model = addHead(base, { classes, seed, hidden: options.headHidden, pooling: options.headPooling });
-    const history = await train(model, data.train, {
-      ...common,
-      epochs,
-      lr,
-      optimizer: "adam",
-      augment,
-      ...tag("frozen"),
-    });
-    return { model, history, seconds: (performance.now() - t0) / 1000 };
-  };
-  const record = async (variant: TransferVariant, model: tf.LayersModel, history: History, seconds: number) => {
-    const ev = await evaluate(model, data.test, { topWrong: 0 });
-    rows.push({
-      variant,
-      label: LABELS[variant],
-      accuracy: ev.accuracy,
-      trainableParams: countTrainableParams(model),
-      epochs: history.epochs.length,
-      seconds,
-    });
-    histories[LABELS[variant]] = history;
-  };
-
+  const variants = options.variants ?? ["scratch", "frozen", "finetune"];
+  let kept: Trained | undefined;
   try {
     for (const [i, variant] of variants.entries()) {
-      if (!(variant in LABELS)) {
-        throw new Error(`variants contiene "${variant}": usa "scratch", "scratch_aug", "frozen" o "finetune".`);
-      }
-      const augment = variant === "scratch_aug" || options.augmentAll ? options.augment : undefined;
-      if (variant === "scratch_aug" && !augment) {
-        throw new Error(
-          'La variante "scratch_aug" necesita options.augment (p. ej. (x, s) => randomAugment(x, { seed: s, … })).',
-        );
-      }
+      const augment = variantAugment(variant, options);
       const t0 = performance.now();
       if (variant === "scratch" || variant === "scratch_aug") {
-        const model = smallVgg({ inputShape, classes, seed });
-        try {
-          const history = await train(model, data.train, {
-            ...common,
-            epochs: scratchEpochs,
-            optimizer: "adam",
-            lr,
-            augment,
-            ...tag(variant),
-          });
-          await record(variant, model, history, (performance.now() - t0) / 1000);
-        } finally {
-          disposeModel(model);
-        }
+        await trainScratch(run, variant, augment);
       } else if (variant === "frozen") {
-        const run = await trainFrozen(augment);
-        await record(variant, run.model, run.history, (performance.now() - t0) / 1000);
-        if (variants.slice(i + 1).includes("finetune")) kept = run;
-        else disposeModel(run.model);
+        const frozen = await trainFrozen(run, augment);
+        await record(run, variant, frozen.model, frozen.history, (performance.now() - t0) / 1000);
+        if (variants.slice(i + 1).includes("finetune")) kept = frozen;
+        else disposeModel(frozen.model);
       } else {
-        const run = kept ?? await trainFrozen(augment);
+        const frozen = kept ?? await trainFrozen(run, augment);
         kept = undefined;
-        try {
-          const t1 = performance.now();
-          // Unfreeze the top block of the base and continue with a 10× lower learning rate (new optimizer).
-          setTrainable(run.model, true, { match: options.fineTuneBlock ?? "block3" });
-          const history = await train(run.model, data.train, {
-            ...common,
-            epochs: epochs + ftEpochs,
-            history: run.history,
-            optimizer: "adam",
-            lr: options.fineTuneLr ?? lr / 10,
-            augment,
-            ...tag("finetune"),
-          });
-          await record(variant, run.model, history, run.seconds + (performance.now() - t1) / 1000);
-        } finally {
-          disposeModel(run.model);
-        }
+        await fineTune(run, frozen, augment);
       }
     }
   } finally {
     if (kept) disposeModel(kept.model);
   }
-  return { rows, histories };
+  return { rows: run.rows, histories: run.histories };
+}
+
+/** The augmentation of a variant (`scratch_aug`, or every variant with `augmentAll`); checks the variant's name. */
+function variantAugment(variant: TransferVariant, options: TransferExperimentOptions): TrainOptions["augment"] {
+  if (!(variant in LABELS)) {
+    throw new Error(`variants contiene "${variant}": usa "scratch", "scratch_aug", "frozen" o "finetune".`);
+  }
+  const augment = variant === "scratch_aug" || options.augmentAll ? options.augment : undefined;
+  if (variant === "scratch_aug" && !augment) {
+    throw new Error(
+      'La variante "scratch_aug" necesita options.augment (p. ej. (x, s) => randomAugment(x, { seed: s, … })).',
+    );
+  }
+  return augment;
+}
+
+/** From scratch: the small VGG, as many epochs as frozen + fine-tuning together. */
+async function trainScratch(run: VariantRun, variant: TransferVariant, augment: TrainOptions["augment"]) {
+  const t0 = performance.now();
+  const inputShape = run.data.train.images.shape.slice(1) as [number, number, number];
+  const model = smallVgg({ inputShape, classes: run.classes, seed: run.seed });
+  try {
+    const history = await train(model, run.data.train, {
+      ...run.common,
+      epochs: run.options.scratchEpochs ?? run.epochs + run.fineTuneEpochs,
+      optimizer: "adam",
+      lr: run.lr,
+      augment,
+      ...run.tag(variant),
+    });
+    await record(run, variant, model, history, (performance.now() - t0) / 1000);
+  } finally {
+    disposeModel(model);
+  }
+}
+
+/** The pretrained base, cut and frozen, with a new head trained on the target classes. */
+async function trainFrozen(run: VariantRun, augment: TrainOptions["augment"]): Promise<Trained> {
+  const t0 = performance.now();
+  const { options } = run;
+  const full = await loadPretrained(options.pretrained ?? PRETRAINED_BASE);
+  const base = cutAt(full, options.cutLayer ?? "block3_pool");
+  freeze(base);
+  const head = { classes: run.classes, seed: run.seed, hidden: options.headHidden, pooling: options.headPooling };
+  const model = addHead(base, head);
+  const history = await train(model, run.data.train, {
+    ...run.common,
+    epochs: run.epochs,
+    lr: run.lr,
+    optimizer: "adam",
+    augment,
+    ...run.tag("frozen"),
+  });
+  return { model, history, seconds: (performance.now() - t0) / 1000 };
+}
+
+/** Fine-tuning: unfreeze the top block of the base and continue with a 10× lower learning rate (new optimizer). */
+async function fineTune(run: VariantRun, frozen: Trained, augment: TrainOptions["augment"]) {
+  try {
+    const t1 = performance.now();
+    setTrainable(frozen.model, true, { match: run.options.fineTuneBlock ?? "block3" });
+    const history = await train(frozen.model, run.data.train, {
+      ...run.common,
+      epochs: run.epochs + run.fineTuneEpochs,
+      history: frozen.history,
+      optimizer: "adam",
+      lr: run.options.fineTuneLr ?? run.lr / 10,
+      augment,
+      ...run.tag("finetune"),
+    });
+    await record(run, "finetune", frozen.model, history, frozen.seconds + (performance.now() - t1) / 1000);
+  } finally {
+    disposeModel(frozen.model);
+  }
+}
+
+/** Measures a trained variant on the test set (once) and adds its row to the table. */
+async function record(
+  run: VariantRun,
+  variant: TransferVariant,
+  model: tf.LayersModel,
+  history: History,
+  seconds: number,
+) {
+  const ev = await evaluate(model, run.data.test, { topWrong: 0 });
+  run.rows.push({
+    variant,
+    label: LABELS[variant],
+    accuracy: ev.accuracy,
+    trainableParams: countTrainableParams(model),
+    epochs: history.epochs.length,
+    seconds,
+  });
+  run.histories[LABELS[variant]] = history;
 }
