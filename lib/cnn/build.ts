@@ -49,6 +49,29 @@ export interface BuildModelOptions {
  */
 export function buildModel(arch: Architecture, options: BuildModelOptions = {}): tf.LayersModel {
   const a = resolveArch(arch);
+  const opt = options ?? {};
+  checkBuildOptions(a, opt);
+  const layers = adjustedLayers(a.layers, opt);
+  const resolved: Architecture = { ...a, layers };
+  const rows = summarize(resolved, { input: opt.input }); // throws a DimensionError before building anything
+  const input = rows[0].output;
+  const seed = opt.seed;
+  let k = 0;
+  const initName = opt.initializer ?? "glorotUniform";
+  const init = () => (seed === undefined ? initName : tf.initializers[initName]({ seed: seed + 101 * k++ }));
+  const reg = () => (opt.l2 ? tf.regularizers.l2({ l2: opt.l2 }) : undefined);
+  const model = tf.sequential({ name: opt.name ?? a.name.replace(/[^\w]/g, "_") });
+  model.add(tf.layers.inputLayer({ inputShape: [input.height, input.width, input.depth], name: "input" }));
+  layers.forEach((spec, i) => {
+    const ctx = { name: rows[i + 1].name, index: i, flatInput: rows[i].flat, init, reg, seed, norm: opt.norm ?? "lrn" };
+    for (const layer of kindOf(spec).toTf(spec, ctx)) model.add(layer);
+  });
+  return model;
+}
+
+/** The door of {@link buildModel}: known option keys, layer names TF.js accepts, ranges and enums. */
+function checkBuildOptions(a: Architecture, options: BuildModelOptions): void {
+  const opt = options;
   checkOptions("buildModel", options, {
     classes: true,
     input: true,
@@ -59,7 +82,6 @@ export function buildModel(arch: Architecture, options: BuildModelOptions = {}):
     name: true,
     initializer: true,
   });
-  const opt = options ?? {};
   checkLayerName("options.name", opt.name);
   a.layers.forEach((l, i) => checkLayerName(`capa ${i + 1}: name`, l.name));
   if (opt.classes !== undefined) checkInteger("options.classes (número de clases)", opt.classes);
@@ -90,7 +112,11 @@ export function buildModel(arch: Architecture, options: BuildModelOptions = {}):
       value: opt.norm,
     });
   }
-  let layers = [...a.layers];
+}
+
+/** The layers with `options.classes` (units of the last FC layer) and `options.dropout` applied. */
+function adjustedLayers(specs: readonly LayerSpec[], opt: BuildModelOptions): LayerSpec[] {
+  let layers = [...specs];
   if (opt.classes !== undefined) {
     const lastDense = layers.map((l) => l.kind).lastIndexOf("dense");
     if (lastDense < 0) {
@@ -113,19 +139,5 @@ export function buildModel(arch: Architecture, options: BuildModelOptions = {}):
       );
     }
   }
-  const resolved: Architecture = { ...a, layers };
-  const rows = summarize(resolved, { input: opt.input }); // throws a DimensionError before building anything
-  const input = rows[0].output;
-  const seed = opt.seed;
-  let k = 0;
-  const initName = opt.initializer ?? "glorotUniform";
-  const init = () => (seed === undefined ? initName : tf.initializers[initName]({ seed: seed + 101 * k++ }));
-  const reg = () => (opt.l2 ? tf.regularizers.l2({ l2: opt.l2 }) : undefined);
-  const model = tf.sequential({ name: opt.name ?? a.name.replace(/[^\w]/g, "_") });
-  model.add(tf.layers.inputLayer({ inputShape: [input.height, input.width, input.depth], name: "input" }));
-  layers.forEach((spec, i) => {
-    const ctx = { name: rows[i + 1].name, index: i, flatInput: rows[i].flat, init, reg, seed, norm: opt.norm ?? "lrn" };
-    for (const layer of kindOf(spec).toTf(spec, ctx)) model.add(layer);
-  });
-  return model;
+  return layers;
 }
