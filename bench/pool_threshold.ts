@@ -38,11 +38,25 @@ const conv = (tag: string, x: number[], f: number[], pad: "same" | "valid"): Cas
   ];
 };
 
+const SAME = { strides: [1, 1], pad: "same", dataFormat: "NHWC", dilations: [1, 1], dimRoundingMode: undefined };
+const VALID = { ...SAME, pad: "valid" };
 const MM = { transposeA: false, transposeB: false };
 
 const CASES: Case[] = [
   ...conv("lenet conv1 b64", [64, 28, 28, 1], [5, 5, 1, 6], "same"),
   ...conv("lenet conv2 b64", [64, 14, 14, 6], [5, 5, 6, 16], "valid"),
+  {
+    name: "lenet conv1 b256 forward",
+    kernel: "Conv2D",
+    inputs: { x: [256, 28, 28, 1], filter: [5, 5, 1, 6] },
+    attrs: SAME,
+  },
+  {
+    name: "lenet conv2 b256 forward",
+    kernel: "Conv2D",
+    inputs: { x: [256, 14, 14, 6], filter: [5, 5, 6, 16] },
+    attrs: VALID,
+  },
   ...conv("vgg conv1 b8", [8, 32, 32, 3], [3, 3, 3, 32], "same"),
   ...conv("vgg conv1 b64", [64, 32, 32, 3], [3, 3, 3, 32], "same"),
   ...conv("vgg conv3 b8", [8, 16, 16, 32], [3, 3, 32, 64], "same"),

@@ -54,9 +54,11 @@ export {
   type FormatNumberOptions,
   formatPercent,
   type FormatPercentOptions,
+  formatScientific,
   formatSeconds,
   PLOTLY_SEPARATORS,
 } from "./engine/format.ts";
+export { closestName, InputError, type OptionKeys } from "./engine/validate.ts";
 
 // The lecture's arithmetic: volumes, stride, padding, parameters; architectures in its notation; TF.js models; naive conv/pool
 export {
@@ -186,13 +188,15 @@ export {
   type AugmentRanges,
   drawAugmentParams,
   type FlipMode,
+  IMAGE_AUGMENT_KEYS,
   type ImageAugmentOptions,
+  RANDOM_AUGMENT_KEYS,
   randomAugment,
   type RandomAugmentOptions,
 } from "./data/augment.ts";
 
 // Showing things in a notebook: tables, SVG drawings, plotly figures, image grids, live progress
-export { Displayable, escapeXml, type MimeBundle, withDisplay } from "./show/display.ts";
+export { Displayable, escapeMarkdown, escapeXml, type MimeBundle, withDisplay } from "./show/display.ts";
 export { base64, figureText, plainText, svgImgHtml, svgText, textTable, type TextTableOptions } from "./show/mime.ts";
 export {
   annotationColor,

@@ -64,8 +64,8 @@ Deno.test("an interrupted save leaves the previous checkpoint loadable; the next
     () => saveModel(b, dir, { beforeCommit: () => Promise.reject(new Error("corte de luz simulado")) }),
     /corte de luz simulado/,
   );
-  // The new weights file is on disk, but model.json still names the old one.
-  assert.equal([...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".bin")).length, 2);
+  // The uncommitted weights file is removed (no orphan); model.json still names the old one.
+  assert.equal([...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".bin")).length, 1);
   const back = await loadModel(dir);
   assert.deepEqual(await weightsOf(back), before);
   assert.notDeepEqual(await weightsOf(b), before);

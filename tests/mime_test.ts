@@ -1,5 +1,5 @@
 /**
- * Text alternatives of the kit's rich outputs (`lib/mime.ts`) and the bundles that carry them: a front end
+ * Text alternatives of the kit's rich outputs (`lib/show/mime.ts`) and the bundles that carry them: a front end
  * that shows only `text/plain` (an untrusted notebook, a terminal) still gets the table, the figure's numbers,
  * the statement.
  */
@@ -79,7 +79,8 @@ Deno.test("bundles carry text/plain: table as aligned text, exercise as its stat
 });
 
 Deno.test("svgText and svgImgHtml: labels as text, the SVG round-trips through the data URI", () => {
-  const svg = '<svg xmlns="http://www.w3.org/2000/svg"><text x="1">a &lt; b</text><text>ñ</text></svg>';
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg"><text x="1">a &lt; b</text><text>0</text><text>ñ</text>' +
+    "<text>-1,5</text></svg>";
   assert.equal(svgText(svg), "a < b · ñ");
   const html = svgImgHtml(svg, 'dice "hola"');
   assert.match(html, /alt="dice &quot;hola&quot;"/);

@@ -61,7 +61,7 @@ for (const [index, path] of notebooks.entries()) {
       );
       assert.ok(r.html, `${name}: no se escribió el HTML`);
       const english = englishNumbers(readNotebook(r.executed));
-      assert.deepEqual(english, [], `${name}: números con punto decimal en las salidas (usa lib/format.ts)`);
+      assert.deepEqual(english, [], `${name}: números con punto decimal en las salidas (usa lib/engine/format.ts)`);
     },
   });
 }

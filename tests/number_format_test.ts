@@ -56,7 +56,7 @@ for (const path of listNotebooks({ student: true })) {
         found,
         [],
         `${basename(executed)}: números con punto decimal en las salidas (usa formatNumber/formatPercent de ` +
-          `lib/format.ts): ${found.map((f) => `celda ${f.cell}: «${f.found}»`).join(", ")}`,
+          `lib/engine/format.ts): ${found.map((f) => `celda ${f.cell}: «${f.found}»`).join(", ")}`,
       );
     },
   });

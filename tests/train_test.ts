@@ -226,12 +226,15 @@ Deno.test("saveHistory/loadHistory round-trip; lossAndAccuracy matches model.eva
 Deno.test("train checks its arguments with messages naming the field", async () => {
   const data = toyData(8);
   const m = toyModel();
-  await assert.rejects(() => train(m, data, { epochs: 0 }), /epochs debe ser un entero ≥ 1 y es 0/);
+  await assert.rejects(() => train(m, data, { epochs: 0 }), /epochs debe ser un entero ≥ 1; se recibió 0/);
   await assert.rejects(() => train(m, data, { validationSplit: 1.5 }), /validationSplit .* 1.5/);
-  await assert.rejects(() => train(m, data, { optimizer: "rmsprop" as "sgd" }), /optimizer="rmsprop"/);
+  await assert.rejects(
+    () => train(m, data, { optimizer: "rmsprop" as "sgd" }),
+    /optimizer debe ser "adam" o "sgd"; se recibió "rmsprop"/,
+  );
   await assert.rejects(
     () => train(m, { ...data, labels: data.labels.slice(0, 4) }, {}),
-    /labels debe tener forma \[8\]/,
+    /data\.labels tiene 4 etiquetas y data\.images tiene 8 imágenes/,
   );
   await assert.rejects(() => train(m, data, { earlyStopping: { monitor: "valLoss" } }), /necesita validationData/);
   disposeModel(m);

@@ -24,6 +24,7 @@ import {
   parseLayer,
 } from "./notation.ts";
 import { kindOf, type LayerEffect } from "./layer_kinds.ts";
+import { checkOptions } from "../engine/validate.ts";
 
 /** One row of {@link summarize}: what one layer produces and what it costs. */
 export interface LayerRow {
@@ -170,6 +171,7 @@ export interface SummarizeOptions {
  * @example summarize(vgg16)[1] // conv1: 224×224×64, weights 1728, biases 64
  */
 export function summarize(arch: Architecture, options: SummarizeOptions = {}): LayerRow[] {
+  checkOptions("summarize", options, { input: true, rounding: true });
   const a = resolveArch(arch);
   const input = options.input === undefined
     ? a.input

@@ -7,6 +7,7 @@ import { checkInteger, describeValue, DimensionError, type Volume } from "./dime
 import type { Architecture, DenseLayerSpec, LayerSpec } from "./notation.ts";
 import { resolveArch, summarize } from "./architecture.ts";
 import { kindOf } from "./layer_kinds.ts";
+import { checkLayerName, checkOptions } from "../engine/validate.ts";
 
 /** Options for {@link buildModel}. */
 export interface BuildModelOptions {
@@ -28,7 +29,7 @@ export interface BuildModelOptions {
    * activation layer, for backends or exports without LRN). Both have 0 parameters.
    */
   norm?: "lrn" | "identity";
-  /** Model name. Default: the architecture's name. */
+  /** Model name (letters, digits, `_`, `-`, `.`; no spaces). Default: the architecture's name. */
   name?: string;
   /**
    * Initialiser of the CONV and FC kernels: `"glorotUniform"` (default, TF.js's and Keras's) or `"heNormal"`
@@ -48,7 +49,19 @@ export interface BuildModelOptions {
  */
 export function buildModel(arch: Architecture, options: BuildModelOptions = {}): tf.LayersModel {
   const a = resolveArch(arch);
+  checkOptions("buildModel", options, {
+    classes: true,
+    input: true,
+    dropout: true,
+    l2: true,
+    seed: true,
+    norm: true,
+    name: true,
+    initializer: true,
+  });
   const opt = options ?? {};
+  checkLayerName("options.name", opt.name);
+  a.layers.forEach((l, i) => checkLayerName(`capa ${i + 1}: name`, l.name));
   if (opt.classes !== undefined) checkInteger("options.classes (número de clases)", opt.classes);
   if (opt.dropout !== undefined && !(typeof opt.dropout === "number" && opt.dropout >= 0 && opt.dropout < 1)) {
     throw new DimensionError(

@@ -7,6 +7,7 @@ import type * as tf from "@tensorflow/tfjs";
 import { buildModel } from "./build.ts";
 import type { Architecture } from "./notation.ts";
 import { defineArchitecture } from "./architecture.ts";
+import { checkOptions } from "../engine/validate.ts";
 
 /**
  * LeNet-5 as used in this course (and in the benchmark's PyTorch peer): 28×28×1 input, a padded first
@@ -91,6 +92,15 @@ export interface SmallVggOptions {
  * `block3_pool` for transfer learning.
  */
 export function smallVggSpec(options: SmallVggOptions = {}): Architecture {
+  checkOptions("smallVgg", options, {
+    inputShape: true,
+    classes: true,
+    filters: true,
+    hidden: true,
+    dropout: true,
+    batchNorm: true,
+    seed: true,
+  });
   const [f1, f2, f3] = options.filters ?? [16, 32, 64];
   const classes = options.classes ?? 5;
   if (!Number.isInteger(classes) || classes < 2) throw new Error(`classes debe ser un entero ≥ 2 y es ${classes}.`);

@@ -16,6 +16,7 @@
  * @module
  */
 import { formatCount, formatNumber } from "../engine/format.ts";
+import { InputError, unknownKeyMessage } from "../engine/validate.ts";
 
 /** A 3-D volume: width × height × depth (channels last in TF.js tensors: `[height, width, depth]`). */
 export interface Volume {
@@ -95,22 +96,17 @@ export interface DimensionErrorOptions {
 
 /**
  * A volume or hyperparameter that does not work: a filter that does not fit, a non-integer size,
- * a zero stride... The message (Spanish) names the field and value and says what to do.
+ * a zero stride... The message (Spanish) names the field and value and says what to do. A kind of
+ * {@link InputError} (the kit's learner-input error, with the same `field` and `value`).
  */
-export class DimensionError extends Error {
-  /** The offending field, when there is one. */
-  readonly field?: string;
-  /** The value received for that field. */
-  readonly value?: unknown;
+export class DimensionError extends InputError {
   /** Nearby values that fit (empty unless the formula gave a non-integer). */
   readonly suggestions: FitSuggestion[];
 
   /** Builds the error; `message` is shown to the learner as is. */
   constructor(message: string, options: DimensionErrorOptions = {}) {
-    super(message);
+    super(message, options);
     this.name = "DimensionError";
-    this.field = options.field;
-    this.value = options.value;
     this.suggestions = options.suggestions ?? [];
   }
 }
@@ -118,6 +114,7 @@ export class DimensionError extends Error {
 /** Formats a received value for an error message. */
 export function describeValue(value: unknown): string {
   if (typeof value === "string") return `"${value}"`;
+  if (typeof value === "bigint") return `${value}n (un BigInt: escribe el número sin la n)`;
   if (typeof value === "number" || typeof value === "boolean" || value === undefined || value === null) {
     return String(value);
   }
@@ -135,6 +132,13 @@ export function checkInteger(field: string, value: unknown, min = 1): number {
     throw new DimensionError(`${field} debe ser ${what}; se recibió ${describeValue(value)}.`, { field, value });
   }
   return value;
+}
+
+/** Refuses a key of a layer object that is not in `known` (e.g. `strides` for `stride`), suggesting the closest. */
+function checkLayerKeys(layer: object, known: readonly string[]): void {
+  for (const [key, value] of Object.entries(layer)) {
+    if (!known.includes(key)) throw new DimensionError(unknownKeyMessage(key, known), { field: key, value });
+  }
 }
 
 function checkRounding(value: unknown): Rounding {
@@ -327,7 +331,9 @@ function checkPadding(value: unknown): Padding {
  * Output volume of a convolution layer: W2 = (W1 − F + 2P)/S + 1, H2 = (H1 − F + 2P)/S + 1, D2 = K.
  *
  * Defaults: stride 1, padding 0, rounding `"exact"`. With `padding: "same"` the output is ⌈N/S⌉ per side
- * (TF's rule). Throws a {@link DimensionError} when the filter does not fit or a value is not valid.
+ * (TF's rule). A conv layer spec is accepted too (its `kind`, `activation`, `bias` and `name` are ignored); any
+ * other key (e.g. `strides`) is refused with a suggestion. Throws a {@link DimensionError} when the filter does
+ * not fit or a value is not valid.
  *
  * @example convOutput({ width: 32, height: 32, depth: 3 }, { filters: 10, size: 5, padding: 2 }) // 32×32×10
  */
@@ -339,6 +345,7 @@ export function convOutput(input: Volume, conv: ConvOptions): Volume {
       { field: "conv", value: conv },
     );
   }
+  checkLayerKeys(conv, ["filters", "size", "stride", "padding", "rounding", "kind", "activation", "bias", "name"]);
   const k = checkInteger("filters (número de filtros K)", conv.filters);
   const f = checkInteger("size (lado del filtro F)", conv.size);
   const s = checkInteger("stride (S)", conv.stride ?? 1);
@@ -356,7 +363,8 @@ export function convOutput(input: Volume, conv: ConvOptions): Volume {
 /**
  * Output volume of a (max or average) pooling layer: W2 = (W1 − F)/S + 1, H2 = (H1 − F)/S + 1, D2 = D1.
  *
- * Defaults: stride = size (non-overlapping windows), no padding, rounding `"exact"`. Pooling has no
+ * Defaults: stride = size (non-overlapping windows), no padding, rounding `"exact"`. A pool layer spec is
+ * accepted too (`kind`, `mode`, `name` ignored); any other key is refused with a suggestion. Pooling has no
  * parameters. Throws a {@link DimensionError} when the window does not fit or a value is not valid.
  *
  * @example poolOutput({ width: 224, height: 224, depth: 64 }, { size: 2 }) // 112×112×64
@@ -369,6 +377,7 @@ export function poolOutput(input: Volume, pool: PoolOptions): Volume {
       { field: "pool", value: pool },
     );
   }
+  checkLayerKeys(pool, ["size", "stride", "padding", "rounding", "kind", "mode", "name"]);
   const f = checkInteger("size (lado de la ventana F)", pool.size);
   const s = checkInteger("stride (S)", pool.stride ?? f);
   const rounding = checkRounding(pool.rounding);

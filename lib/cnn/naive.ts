@@ -18,6 +18,7 @@ import {
   type Rounding,
   samePadding,
 } from "./dimensions.ts";
+import { checkOptions } from "../engine/validate.ts";
 
 /** An image or volume as nested arrays: `x[row][col][channel]`. */
 export type Image3D = number[][][];
@@ -82,6 +83,7 @@ function convPads(h: number, w: number, f: number, s: number, padding: Padding, 
  * @example conv2dNaive(await img.array(), await w.array(), { bias: [0], stride: 1, padding: 1 })
  */
 export function conv2dNaive(x: Image3D, w: Filters4D, options: NaiveConvOptions = {}): Image3D {
+  checkOptions("conv2dNaive", options, { bias: true, stride: true, padding: true, rounding: true });
   const [h, wid, c] = shape3(x, "x");
   if (!Array.isArray(w) || !Array.isArray(w[0]) || !Array.isArray(w[0][0]) || !Array.isArray(w[0][0][0])) {
     throw new DimensionError("w debe ser un array anidado w[fila][columna][canal][filtro] (F×F×C×K).", {
@@ -188,11 +190,13 @@ function poolNaive(x: Image3D, options: NaivePoolOptions, mode: "max" | "avg"): 
  * parameters). Input H×W×C → H2×W2×C with H2 = (H − F)/S + 1.
  */
 export function maxPoolNaive(x: Image3D, options: NaivePoolOptions): Image3D {
+  checkOptions("maxPoolNaive", options, { size: true, stride: true, padding: true, rounding: true });
   return poolNaive(x, options, "max");
 }
 
 /** Average pooling as loops: the mean of each F×F window, channel by channel. */
 export function avgPoolNaive(x: Image3D, options: NaivePoolOptions): Image3D {
+  checkOptions("avgPoolNaive", options, { size: true, stride: true, padding: true, rounding: true });
   return poolNaive(x, options, "avg");
 }
 
@@ -318,6 +322,7 @@ export interface ConvAtOptions {
  * w·x and w·x + b — the same number {@link conv2dNaive} writes there.
  */
 export function convAt(x: Image3D, w: Filters4D, options: ConvAtOptions): ConvStep {
+  checkOptions("convAt", options, { row: true, col: true, filter: true, bias: true, stride: true, padding: true });
   const [h, wid, c] = shape3(x, "x");
   const f = w.length;
   const s = options.stride ?? 1;
@@ -373,6 +378,7 @@ export interface AssertRelErrorOptions {
  * so that a wrong result stops the run. Returns the relative error.
  */
 export function assertRelError(x: unknown, y: unknown, options: AssertRelErrorOptions = {}): number {
+  checkOptions("assertRelError", options, { tolerance: true, label: true });
   const tolerance = options.tolerance ?? 1e-4;
   const err = relError(x, y);
   if (!(err <= tolerance)) {
@@ -407,6 +413,7 @@ export interface ClassicFiltersOptions {
  * @example const { weights, names } = classicFilters({ channels: 3 }); tf.conv2d(img, tf.tensor4d(weights), 1, "same")
  */
 export function classicFilters(options: ClassicFiltersOptions = {}): { names: string[]; weights: Filters4D } {
+  checkOptions("classicFilters", options, { channels: true, names: true });
   const c = checkInteger("channels (profundidad de la entrada)", options.channels ?? 1);
   const names = options.names ?? Object.keys(CLASSIC_FILTERS);
   for (const n of names) {

@@ -13,6 +13,7 @@ import { formatSpread, type Spread, spread } from "../learn/spread.ts";
 import { formatPercent } from "../engine/format.ts";
 import { disposeModel, lossAndAccuracy, train } from "../learn/train.ts";
 import { type History } from "../learn/history.ts";
+import { checkOptions } from "../engine/validate.ts";
 
 /** The data of {@link augmentationExperiment}: a (small) training set and untouched validation images. */
 export interface AugmentationExperimentData {
@@ -149,6 +150,16 @@ export async function augmentationExperiment(
   data: AugmentationExperimentData,
   options: AugmentationExperimentOptions = {},
 ): Promise<AugmentationExperimentResult> {
+  checkOptions("augmentationExperiment", options, {
+    epochs: true,
+    batchSize: true,
+    lr: true,
+    seeds: true,
+    augment: true,
+    layers: true,
+    lastEpochs: true,
+    progress: true,
+  });
   const t0 = performance.now();
   checkData(data);
   const seeds = options.seeds ?? [0, 1, 2];

@@ -28,6 +28,7 @@ import {
   poolOutput,
   type Volume,
 } from "../cnn/dimensions.ts";
+import { checkOptions, kindOf } from "../engine/validate.ts";
 
 /** How an unanswered exercise's message begins. */
 export const UNANSWERED_PREFIX = "todavía sin responder";
@@ -231,14 +232,14 @@ function readVolume(ex: Exercise, answer: unknown, what = "la respuesta"): Volum
   if (typeof answer !== "object" || answer === null || !["width", "height", "depth"].every((k) => k in v)) {
     throw new ExerciseError(
       `Ejercicio ${ex.id}: ${what} debe ser un volumen { width: …, height: …, depth: … }; se recibió ${
-        JSON.stringify(answer)
+        kindOf(answer)
       }.`,
     );
   }
   for (const k of ["width", "height", "depth"]) {
     if (typeof v[k] !== "number" || !Number.isFinite(v[k] as number)) {
       throw new ExerciseError(
-        `Ejercicio ${ex.id}: ${what}.${k} debe ser un número; se recibió ${JSON.stringify(v[k])}.`,
+        `Ejercicio ${ex.id}: ${what}.${k} debe ser un número; se recibió ${kindOf(v[k])}.`,
       );
     }
   }
@@ -315,7 +316,7 @@ export function checkPoolOutput(ex: Exercise, answer: Volume | string | undefine
 
 function readNumber(ex: Exercise, answer: unknown, what: string): number {
   if (typeof answer !== "number" || !Number.isFinite(answer)) {
-    throw new ExerciseError(`Ejercicio ${ex.id}: ${what} debe ser un número; se recibió ${JSON.stringify(answer)}.`);
+    throw new ExerciseError(`Ejercicio ${ex.id}: ${what} debe ser un número; se recibió ${kindOf(answer)}.`);
   }
   return answer;
 }
@@ -371,7 +372,7 @@ export function checkFits(ex: Exercise, answer: boolean | undefined): void {
   expectKind(ex, ["fits"], "checkFits");
   if (answer === undefined) unanswered(ex, "true o false");
   if (typeof answer !== "boolean") {
-    throw new ExerciseError(`Ejercicio ${ex.id}: responde true o false; se recibió ${JSON.stringify(answer)}.`);
+    throw new ExerciseError(`Ejercicio ${ex.id}: responde true o false; se recibió ${kindOf(answer)}.`);
   }
   let fits = true;
   try {
@@ -592,6 +593,7 @@ export interface GenerateExercisesOptions {
  * @example const [a, b] = generateExercises(42); a.statement
  */
 export function generateExercises(seed: number, options: GenerateExercisesOptions = {}): Exercise[] {
+  checkOptions("generateExercises", options, { count: true });
   if (!Number.isInteger(seed)) throw new RangeError(`La semilla debe ser un número entero; se recibió ${seed}.`);
   const count = options.count ?? 10;
   if (!Number.isInteger(count) || count < 1 || count > 1000) {

@@ -5,6 +5,7 @@
  */
 import { type Figure, figure } from "../show/plots.ts";
 import { SvgFigure } from "../show/svg.ts";
+import { checkOptions } from "../engine/validate.ts";
 
 /** One milestone of {@link timelineFigure}. */
 export interface Milestone {
@@ -30,6 +31,7 @@ export interface TimelineOptions {
 
 /** A timeline: one point per milestone on a year axis, each with its label and a line to it. */
 export function timelineFigure(milestones: Milestone[], options: TimelineOptions = {}): Figure {
+  checkOptions("timelineFigure", options, { title: true, range: true });
   if (!Array.isArray(milestones) || milestones.length === 0) {
     throw new Error("timelineFigure necesita una lista de hitos { year, text }.");
   }
@@ -78,6 +80,7 @@ export function orientationTuningSvg(
   responses: number[],
   options: OrientationTuningOptions = {},
 ): SvgFigure {
+  checkOptions("orientationTuningSvg", options, { caption: true });
   if (!Array.isArray(angles) || !Array.isArray(responses) || angles.length !== responses.length || !angles.length) {
     throw new Error("orientationTuningSvg necesita tantos ángulos como respuestas (al menos uno).");
   }

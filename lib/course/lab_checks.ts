@@ -3,7 +3,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import type { RandomAugmentOptions } from "../data/augment.ts";
+import { BATCH_AUGMENT_KEYS, type RandomAugmentOptions } from "../data/augment.ts";
+import { kindOf, unknownKeyMessage } from "../engine/validate.ts";
 import { ExerciseError, UNANSWERED_PREFIX } from "./exercises.ts";
 import { formatNumber } from "../engine/format.ts";
 import { allLayers } from "../learn/transfer.ts";
@@ -26,6 +27,15 @@ export function checkAugmentation(options: Omit<RandomAugmentOptions, "seed"> | 
     throw new ExerciseError(`Las opciones de augmentation deben ser un objeto { … }; se recibió ${typeof options}.`);
   }
   const o = options as Record<string, unknown>;
+  const known = Object.keys(BATCH_AUGMENT_KEYS);
+  const unknown = Object.keys(o).find((k) => !known.includes(k));
+  if (unknown !== undefined) throw new ExerciseError(`aumento de datos: ${unknownKeyMessage(unknown, known)}`);
+  if (o.flip !== undefined && ![true, false, "horizontal", "vertical", "both"].includes(o.flip as never)) {
+    throw new ExerciseError(
+      `flip debe ser true, false, "horizontal", "vertical" o "both"; se recibió ${kindOf(o.flip)}. Pista: el ` +
+        `volteo horizontal (flip: "horizontal") conserva la clase de una prenda.`,
+    );
+  }
   const geometric = ["rotation", "translate", "zoom", "crop", "flip"].filter((k) => o[k] !== undefined && o[k] !== 0);
   if (geometric.length === 0) {
     throw new ExerciseError(
@@ -44,7 +54,7 @@ export function checkAugmentation(options: Omit<RandomAugmentOptions, "seed"> | 
     const v = o[k];
     if (v === undefined) continue;
     if (typeof v !== "number" || !(v >= 0)) {
-      throw new ExerciseError(`${k} debe ser un número ≥ 0; se recibió ${JSON.stringify(v)}.`);
+      throw new ExerciseError(`${k} debe ser un número ≥ 0; se recibió ${kindOf(v)}.`);
     }
     if (v > max) {
       throw new ExerciseError(
@@ -175,9 +185,27 @@ export interface FineTuneAnswer {
  * learning rate clearly lower than the one used with the frozen base.
  */
 export function checkFineTune(model: tf.LayersModel | undefined, options: FineTuneAnswer): void {
+  if (typeof options !== "object" || options === null) {
+    throw new ExerciseError(
+      `checkFineTune necesita { lr, frozenLr } como segundo argumento; se recibió ${kindOf(options)}.`,
+    );
+  }
   const { lr, frozenLr } = options;
   const task = "fine-tuning";
   if (model === undefined || lr === undefined) unansweredLab(task, 'setTrainable(modelo, true, { match: "…" })');
+  if (!(model instanceof tf.LayersModel)) {
+    throw new ExerciseError(`Se esperaba un modelo (tf.LayersModel); se recibió ${kindOf(model)}.`);
+  }
+  if (typeof frozenLr !== "number" || !(frozenLr > 0) || !Number.isFinite(frozenLr)) {
+    throw new ExerciseError(
+      `frozenLr (la tasa de aprendizaje de la fase con la base congelada) debe ser un número > 0; se recibió ${
+        kindOf(frozenLr)
+      }. Pista: checkFineTune(modelo, { lr, frozenLr: 1e-3 }).`,
+    );
+  }
+  if (typeof lr !== "number" || !(lr > 0)) {
+    throw new ExerciseError(`La tasa de aprendizaje debe ser un número > 0; se recibió ${kindOf(lr)}.`);
+  }
   const { base } = layerState(model);
   const top = base.filter((l) => l.name.startsWith("block3"));
   const lower = base.filter((l) => !l.name.startsWith("block3"));
@@ -192,9 +220,6 @@ export function checkFineTune(model: tf.LayersModel | undefined, options: FineTu
       "Has descongelado también bloques inferiores: con tan pocas imágenes conviene tocar solo el bloque superior. Pista: " +
         "filtra por el nombre del bloque.",
     );
-  }
-  if (typeof lr !== "number" || !(lr > 0)) {
-    throw new ExerciseError(`La tasa de aprendizaje debe ser un número > 0; se recibió ${JSON.stringify(lr)}.`);
   }
   if (lr > frozenLr / 3) {
     throw new ExerciseError(

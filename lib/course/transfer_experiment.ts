@@ -8,7 +8,7 @@ import type { Dataset } from "../data/dataset.ts";
 import { disposeModel, train, type TrainOptions } from "../learn/train.ts";
 import type { History } from "../learn/history.ts";
 import { evaluate } from "../learn/evaluate.ts";
-import { withDisplay } from "../show/display.ts";
+import { escapeMarkdown, withDisplay } from "../show/display.ts";
 import { plainText } from "../show/mime.ts";
 import { formatCount, formatNumber, formatPercent, formatSeconds } from "../engine/format.ts";
 import {
@@ -21,6 +21,7 @@ import {
   setTrainable,
 } from "../learn/transfer.ts";
 import { smallVgg } from "../cnn/catalogue.ts";
+import { checkOptions } from "../engine/validate.ts";
 
 /** Options for {@link transferExperiment}. */
 export interface TransferExperimentOptions {
@@ -119,7 +120,7 @@ export function transferMarkdown(r: TransferResults): string {
     "| variante | exactitud (test) | parámetros entrenables | épocas | tiempo |",
     "|---|---:|---:|---:|---:|",
     ...r.rows.map((x) =>
-      `| ${x.label} | ${formatPercent(x.accuracy)}${
+      `| ${escapeMarkdown(x.label)} | ${formatPercent(x.accuracy)}${
         x.accuracies && x.accuracies.length > 1
           ? ` (${x.accuracies.map((a) => formatNumber(100 * a, { decimals: 1 })).join(" / ")})`
           : ""
@@ -146,6 +147,25 @@ export async function transferExperiment(
   data: TransferData,
   options: TransferExperimentOptions = {},
 ): Promise<TransferResults> {
+  checkOptions("transferExperiment", options, {
+    pretrained: true,
+    cutLayer: true,
+    headHidden: true,
+    headPooling: true,
+    fineTuneBlock: true,
+    epochs: true,
+    fineTuneEpochs: true,
+    scratchEpochs: true,
+    lr: true,
+    fineTuneLr: true,
+    batchSize: true,
+    seed: true,
+    repeats: true,
+    variants: true,
+    augment: true,
+    augmentAll: true,
+    progress: true,
+  });
   if (!data?.train?.images || !data?.test?.images) {
     throw new Error("data debe ser { train: Dataset, test: Dataset } (p. ej. de subset(loadFashionMnist(...))).");
   }

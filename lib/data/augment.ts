@@ -13,6 +13,7 @@ import * as tf from "@tensorflow/tfjs";
 import sharp from "sharp";
 import { type ImageInput, type RawImage, sharpOf, sizeOf } from "./decode.ts";
 import { seededRandom, uniform } from "./random.ts";
+import { checkNumber, checkOneOf, checkOptions, checkTensor, InputError, type OptionKeys } from "../engine/validate.ts";
 
 /** Which flips {@link randomAugment} may apply (each with probability 1/2). */
 export type FlipMode = boolean | "horizontal" | "vertical" | "both";
@@ -74,10 +75,45 @@ export interface AugmentParams {
   contrast: number;
 }
 
+/** The option keys of {@link randomAugment} (the ranges, `seed`, `fill`, `interpolation`). */
+const RANGE_KEYS: OptionKeys<AugmentRanges> = {
+  rotation: true,
+  translate: true,
+  crop: true,
+  flip: true,
+  zoom: true,
+  brightness: true,
+  contrast: true,
+};
+/** The option keys of {@link randomAugment} (its door check refuses any other). */
+export const RANDOM_AUGMENT_KEYS: OptionKeys<RandomAugmentOptions> = {
+  ...RANGE_KEYS,
+  seed: true,
+  fill: true,
+  interpolation: true,
+};
+/** The keys of `train`'s `augment` option: those of {@link randomAugment} but the seed (`train` seeds each batch). */
+export const { seed: _seed, ...BATCH_AUGMENT_KEYS }: OptionKeys<RandomAugmentOptions> = RANDOM_AUGMENT_KEYS;
+/** The option keys of {@link augmentImage} and {@link augmentImageRaw}. */
+export const IMAGE_AUGMENT_KEYS: OptionKeys<ImageAugmentOptions> = {
+  ...RANGE_KEYS,
+  seed: true,
+  size: true,
+  background: true,
+};
+
+/** Checks the options of {@link randomAugment}: known keys, a finite seed, `fill` and `interpolation` values. */
+function checkRandomAugmentOptions(options: RandomAugmentOptions): void {
+  checkOptions("randomAugment", options, RANDOM_AUGMENT_KEYS);
+  checkNumber("randomAugment: options.seed (semilla)", options?.seed, { example: "0" });
+  if (options?.fill !== undefined) checkOneOf("fill", options.fill, ["constant", "nearest", "reflect", "wrap"]);
+  if (options.interpolation !== undefined) checkOneOf("interpolation", options.interpolation, ["bilinear", "nearest"]);
+}
+
 function checkRange(name: string, value: number | undefined, max: number, unit: string): number {
   if (value === undefined) return 0;
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > max) {
-    throw new Error(`${name} debe ser un número entre 0 y ${max} (${unit}) y es ${JSON.stringify(value)}.`);
+    throw new InputError(`${name} debe ser un número entre 0 y ${max} (${unit}) y es ${JSON.stringify(value)}.`);
   }
   return value;
 }
@@ -86,13 +122,15 @@ function checkRange(name: string, value: number | undefined, max: number, unit: 
 function checkRanges(o: AugmentRanges): Required<Omit<AugmentRanges, "flip">> & { flip: FlipMode } {
   const crop = o.crop === undefined ? 1 : o.crop;
   if (typeof crop !== "number" || !(crop > 0 && crop <= 1)) {
-    throw new Error(
+    throw new InputError(
       `crop debe estar en (0, 1] (fracción mínima del lado que se conserva) y es ${JSON.stringify(o.crop)}.`,
     );
   }
   const flip = o.flip ?? false;
   if (![true, false, "horizontal", "vertical", "both"].includes(flip as never)) {
-    throw new Error(`flip debe ser true, false, "horizontal", "vertical" o "both" y es ${JSON.stringify(o.flip)}.`);
+    throw new InputError(
+      `flip debe ser true, false, "horizontal", "vertical" o "both" y es ${JSON.stringify(o.flip)}.`,
+    );
   }
   return {
     rotation: checkRange("rotation", o.rotation, 180, "grados"),
@@ -164,12 +202,8 @@ function isGeometric(p: AugmentParams): boolean {
  * const xAug = randomAugment(xBatch, { seed: epoch * 1000 + step, rotation: 10, translate: 0.1, flip: true });
  */
 export function randomAugment(images: tf.Tensor4D, options: RandomAugmentOptions): tf.Tensor4D {
-  if (!options || typeof options.seed !== "number" || !Number.isFinite(options.seed)) {
-    throw new Error(`randomAugment: options.seed debe ser un número (semilla) y es ${JSON.stringify(options?.seed)}.`);
-  }
-  if (!images || images.rank !== 4) {
-    throw new Error(`randomAugment espera un lote [n, alto, ancho, canales] y recibió forma [${images?.shape}].`);
-  }
+  checkTensor("randomAugment: images (lote [n, alto, ancho, canales])", images, 4);
+  checkRandomAugmentOptions(options);
   const [n, h, w] = images.shape;
   const rand = seededRandom(options.seed);
   const params = Array.from({ length: n }, () => drawAugmentParams(rand, [h, w], options));
@@ -247,7 +281,8 @@ function rawSharp(im: RawImage): sharp.Sharp {
  * Returns the raw pixels (for grids/tensors) and the parameters.
  */
 export async function augmentImageRaw(input: ImageInput, options: ImageAugmentOptions = {}): Promise<AugmentedImage> {
-  const src = await toRaw(sharpOf(input).removeAlpha().toColourspace("srgb"));
+  checkOptions("augmentImage", options, IMAGE_AUGMENT_KEYS);
+  const src = await toRaw(sharpOf(input).flatten({ background: "#ffffff" }).toColourspace("srgb")); // alpha on white
   const [h, w] = options.size === undefined ? [src.height, src.width] : sizeOf(options.size);
   const rand = seededRandom(options.seed ?? 0);
   const p = drawAugmentParams(rand, [src.height, src.width], options);

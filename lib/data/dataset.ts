@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { seededRandom, shuffleInPlace } from "./random.ts";
+import { checkOptions } from "../engine/validate.ts";
 
 /**
  * Which part of the data a dataset is: `train` (to fit the weights), `validation` (carved from the training
@@ -154,6 +155,8 @@ export interface SubsetOptions extends BalancedIndicesOptions {
  * `ds` is left untouched; dispose both when done.
  */
 export async function subset(ds: Dataset, options: SubsetOptions = {}): Promise<Dataset> {
+  checkOptions("subset", options, { classes: true, perClass: true, limit: true, seed: true, relabel: true });
+  checkOptions("subset", options, { classes: true, perClass: true, limit: true, seed: true, relabel: true });
   for (const c of options.classes ?? []) {
     if (!Number.isInteger(c) || c < 0 || c >= ds.classNames.length) {
       throw new Error(`subset: la clase ${c} no existe; las clases van de 0 a ${ds.classNames.length - 1}.`);
@@ -202,6 +205,8 @@ export interface SplitDatasets {
  * three datasets when done.
  */
 export async function splitDataset(ds: Dataset, options: SplitOptions = {}): Promise<SplitDatasets> {
+  checkOptions("splitDataset", options, { validation: true, seed: true, stratified: true });
+  checkOptions("splitDataset", options, { validation: true, seed: true, stratified: true });
   const frac = options.validation ?? 0.2;
   if (!(frac > 0 && frac < 1)) {
     throw new Error(`splitDataset: validation debe estar entre 0 y 1 (fracción para validación) y es ${frac}.`);

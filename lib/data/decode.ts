@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import sharp from "sharp";
+import { checkOneOf, checkOptions } from "../engine/validate.ts";
 
 /** An 8-bit image in memory: row-major `height × width × channels` bytes. */
 export interface RawImage {
@@ -48,13 +49,15 @@ export function sharpOf(input: ImageInput): sharp.Sharp {
   });
 }
 
-/** Decodes an image to raw 8-bit pixels with the requested channels and size (alpha removed). */
+/** Decodes an image to raw 8-bit pixels with the requested channels and size (alpha composited on white). */
 export async function decodeImage(input: ImageInput, options: DecodeOptions = {}): Promise<RawImage> {
+  checkOptions("loadImage", options, { size: true, channels: true, fit: true });
+  if (options.fit !== undefined) checkOneOf("fit", options.fit, ["cover", "contain", "fill"]);
   const channels = options.channels ?? 3;
   if (channels !== 1 && channels !== 3) {
     throw new Error(`channels debe ser 1 (gris) o 3 (RGB) y es ${JSON.stringify(channels)}.`);
   }
-  let img = sharpOf(input).removeAlpha();
+  let img = sharpOf(input).flatten({ background: "#ffffff" }); // transparent pixels → white, not black
   if (options.size !== undefined) {
     const [h, w] = sizeOf(options.size);
     img = img.resize(w, h, { fit: options.fit ?? "cover", background: { r: 0, g: 0, b: 0 } });

@@ -15,6 +15,7 @@ import { type Dataset, datasetFromBytes } from "./dataset.ts";
 import { balancedIndices } from "./dataset.ts";
 import { downloadFile } from "./download.ts";
 import { type IdxPair, isGzip, readIdxPair } from "./idx.ts";
+import { checkOptionalNumber, checkOptions } from "../engine/validate.ts";
 
 /** Class names of Fashion-MNIST in Spanish, indexed by label (0 = T-shirt/top … 9 = ankle boot). */
 export const FASHION_MNIST_CLASSES: readonly string[] = [
@@ -236,6 +237,18 @@ function checkLimit(limit: unknown): void {
  * const test = await loadFashionMnist({ split: "test", limit: 1000 }); // 100 per class
  */
 export async function loadFashionMnist(options: FashionMnistOptions = {}): Promise<Dataset> {
+  checkOptions("loadFashionMnist", options, {
+    split: true,
+    limit: true,
+    dir: true,
+    seed: true,
+    cacheDir: true,
+    systemDir: true,
+    baseUrl: true,
+    download: true,
+    progress: true,
+  });
+  checkOptionalNumber("seed", options.seed);
   checkLimit(options.limit);
   const files = await locateFashionMnist(options);
   const pair = await readIdxPairCached(files.images, files.labels);

@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { extname, join } from "node:path";
 import type { Dataset } from "./dataset.ts";
 import { decodeImage, sizeOf } from "./decode.ts";
+import { checkOneOf, checkOptionalNumber, checkOptions, InputError, type OptionKeys } from "../engine/validate.ts";
 
 /** File extensions read by {@link loadImageFolder} (lowercase, with the dot). */
 export const IMAGE_EXTENSIONS = [".jpg", ".jpeg", ".png", ".webp", ".gif", ".tif", ".tiff", ".avif"];
@@ -19,12 +20,64 @@ export interface ImageFolderOptions {
   channels?: 1 | 3;
   /** How to fit other aspect ratios: "cover" (crop the centre, default), "contain", "fill". */
   fit?: "cover" | "contain" | "fill";
-  /** Class folder names to use, in label order; default all sub-folders, sorted by name. */
+  /** Class folder names to use, in label order (each once); default all sub-folders, sorted by name. */
   classNames?: string[];
   /** Files that cannot be decoded: "throw" (default, one error listing every path) or "skip" (warn and go on). */
   onError?: "throw" | "skip";
   /** Images decoded at the same time; default 4. */
   concurrency?: number;
+}
+
+const FOLDER_KEYS: OptionKeys<ImageFolderOptions> = {
+  size: true,
+  channels: true,
+  fit: true,
+  classNames: true,
+  onError: true,
+  concurrency: true,
+};
+
+/** Door checks of {@link loadImageFolder}: the folder path, known option keys and values, unique class names. */
+function checkFolderOptions(dir: unknown, options: ImageFolderOptions): void {
+  if (typeof dir !== "string" || dir === "") {
+    throw new InputError(
+      `dir debe ser la ruta de una carpeta, p. ej. "data/mis_fotos"; se recibió ${JSON.stringify(dir)}.`,
+      {
+        field: "dir",
+        value: dir,
+      },
+    );
+  }
+  checkOptions("loadImageFolder", options, FOLDER_KEYS);
+  if (options?.fit !== undefined) checkOneOf("fit", options.fit, ["cover", "contain", "fill"]);
+  if (options?.onError !== undefined) checkOneOf("onError", options.onError, ["throw", "skip"]);
+  checkOptionalNumber("concurrency", options?.concurrency, { integer: true, min: 1, max: 64 });
+  const names = options?.classNames;
+  if (names === undefined) return;
+  if (!Array.isArray(names) || names.some((c) => typeof c !== "string" || c === "")) {
+    throw new InputError(`classNames debe ser un array de nombres de carpeta, p. ej. ["gato", "perro"].`, {
+      field: "classNames",
+      value: names,
+    });
+  }
+  const dup = names.find((c, i) => names.indexOf(c) !== i);
+  if (dup !== undefined) {
+    throw new InputError(
+      `classNames repite "${dup}": cada clase debe aparecer una vez (si no, las mismas imágenes tendrían dos ` +
+        `etiquetas).`,
+      { field: "classNames", value: names },
+    );
+  }
+}
+
+/** Image files under `dir`, sub-folders included (sorted, hidden entries skipped). */
+async function imagesUnder(dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const e of await listDir(dir)) {
+    if (e.isDirectory) out.push(...await imagesUnder(join(dir, e.name)));
+    else if (e.isFile && IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase())) out.push(join(dir, e.name));
+  }
+  return out;
 }
 
 async function listDir(dir: string): Promise<Deno.DirEntry[]> {
@@ -36,12 +89,14 @@ async function listDir(dir: string): Promise<Deno.DirEntry[]> {
 /**
  * Loads every image under `dir/<class>/` as a {@link Dataset}: images resized to `size`, float32 in
  * [0, 1], labels = index of the class folder (sorted names, or `classNames`). Unreadable images are
- * reported by path.
+ * reported by path. Images in sub-folders of a class folder belong to that class (as in Keras); a
+ * transparent image (PNG/WebP with alpha) is composited on white. Duplicate `classNames` are refused.
  *
  * @example
  * const ds = await loadImageFolder("data/mis_fotos", { size: [64, 64] });
  */
 export async function loadImageFolder(dir: string, options: ImageFolderOptions): Promise<Dataset> {
+  checkFolderOptions(dir, options);
   if (!options || options.size === undefined) {
     throw new Error(
       "loadImageFolder: falta options.size, el tamaño [alto, ancho] al que se redimensionan las imágenes.",
@@ -65,11 +120,7 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions):
   }
   const files: Array<{ path: string; label: number }> = [];
   for (const [label, cls] of classNames.entries()) {
-    for (const e of await listDir(join(dir, cls))) {
-      if (e.isFile && IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase())) {
-        files.push({ path: join(dir, cls, e.name), label });
-      }
-    }
+    for (const path of await imagesUnder(join(dir, cls))) files.push({ path, label });
   }
   if (files.length === 0) {
     throw new Error(`No hay imágenes (${IMAGE_EXTENSIONS.join(", ")}) en las carpetas de clase de ${dir}.`);

@@ -8,6 +8,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import type { Dataset } from "./dataset.ts";
 import { datasetFromIdx, type LoadMnistOptions, readIdxPairCached } from "./fashion_mnist.ts";
+import { checkOptions } from "../engine/validate.ts";
 
 /** Class names of MNIST: the digits "0" … "9". */
 export const MNIST_CLASSES: readonly string[] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
@@ -35,6 +36,7 @@ export function mnistDataDir(): string {
  * class names "0" … "9". Options as for `loadFashionMnist` (`split`, `limit`, `dir`, `seed`).
  */
 export async function loadMnist(options: LoadMnistOptions = {}): Promise<Dataset> {
+  checkOptions("loadMnist", options, { split: true, limit: true, dir: true, seed: true });
   const split = options.split ?? "train";
   if (split !== "train" && split !== "test") {
     throw new Error(`split debe ser "train" o "test" y es ${JSON.stringify(split)}.`);

@@ -82,3 +82,27 @@ export function formatCompact(n: number, options: { decimals?: number } = {}): s
 export function formatSeconds(seconds: number, options: { decimals?: number } = {}): string {
   return `${formatNumber(seconds, { decimals: options.decimals ?? 1 })} s`;
 }
+
+const SUPERSCRIPT: Record<string, string> = {
+  "-": "⁻",
+  "0": "⁰",
+  "1": "¹",
+  "2": "²",
+  "3": "³",
+  "4": "⁴",
+  "5": "⁵",
+  "6": "⁶",
+  "7": "⁷",
+  "8": "⁸",
+  "9": "⁹",
+};
+
+/** Scientific notation as written in Spanish: `formatScientific(0.0000301)` → `"3,0·10⁻⁵"`. */
+export function formatScientific(x: number, options: { decimals?: number } = {}): string {
+  checkDigits("decimals", options.decimals);
+  if (typeof x !== "number" || !Number.isFinite(x)) return "–";
+  const [mantissa, exponent] = x.toExponential(options.decimals ?? 1).split("e");
+  const exp = String(Number(exponent));
+  if (exp === "0") return mantissa.replace(".", ",");
+  return `${mantissa.replace(".", ",")}·10${[...exp].map((c) => SUPERSCRIPT[c]).join("")}`;
+}

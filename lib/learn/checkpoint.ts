@@ -16,6 +16,7 @@ import * as tf from "@tensorflow/tfjs";
 import { isAbsolute, join, resolve } from "node:path";
 import type { History } from "./history.ts";
 import { writeFileAtomic } from "../engine/files.ts";
+import { checkModel, checkOptions, checkWritableDir } from "../engine/validate.ts";
 
 /** Options for {@link fileSystemIO} and {@link saveModel}. */
 export interface FileSaveOptions {
@@ -83,11 +84,12 @@ export function fileSystemIO(dir: string, options: FileSaveOptions = {}): tf.io.
       if (artifacts.modelTopology instanceof ArrayBuffer) {
         throw new Error("fileSystemIO guarda solo modelos de capas (LayersModel), no grafos binarios.");
       }
-      await Deno.mkdir(root, { recursive: true });
+      await checkWritableDir("dir", root); // also refuses a model.json that is a folder, before any file is written
       const weights = artifacts.weightData == null
         ? new Uint8Array(0)
         : new Uint8Array(tf.io.CompositeArrayBuffer.join(artifacts.weightData));
       const weightsName = `weights.${(await sha256Hex(weights)).slice(0, 16)}.bin`;
+      const weightsExisted = await exists(join(root, weightsName));
       await writeFileAtomic(join(root, weightsName), weights);
       const modelJson: tf.io.ModelJSON = {
         modelTopology: artifacts.modelTopology as tf.io.ModelJSON["modelTopology"],
@@ -98,8 +100,14 @@ export function fileSystemIO(dir: string, options: FileSaveOptions = {}): tf.io.
       };
       if (artifacts.trainingConfig != null) modelJson.trainingConfig = artifacts.trainingConfig;
       if (artifacts.userDefinedMetadata != null) modelJson.userDefinedMetadata = artifacts.userDefinedMetadata;
-      await options.beforeCommit?.();
-      await writeFileAtomic(join(root, "model.json"), JSON.stringify(modelJson));
+      try {
+        await options.beforeCommit?.();
+        await writeFileAtomic(join(root, "model.json"), JSON.stringify(modelJson));
+      } catch (e) {
+        // Not committed: the new weights file would be an orphan (the previous model.json names its own).
+        if (!weightsExisted) await Deno.remove(join(root, weightsName)).catch(() => {});
+        throw e;
+      }
       // Committed: remove weights files and temporaries the new model.json does not name.
       for await (const entry of Deno.readDir(root)) {
         const stale =
@@ -152,16 +160,27 @@ export async function saveModel(
   dir: string,
   options: SaveModelOptions = {},
 ): Promise<tf.io.SaveResult> {
-  if (!(model instanceof tf.LayersModel)) {
-    throw new Error(
-      `model debe ser un tf.LayersModel (recibido: ${typeof model}). Construye el modelo con tf.sequential/tf.model.`,
-    );
-  }
+  checkModel("model", model);
+  checkOptions("saveModel", options, { includeOptimizer: true, metadata: true, beforeCommit: true });
   const previous = model.getUserDefinedMetadata();
   if (options.metadata) model.setUserDefinedMetadata(options.metadata);
+  // tf.js' optimizer.getWeights() creates a fresh `iter` scalar that model.save never disposes: dispose it here.
+  const opt = options.includeOptimizer ? model.optimizer : undefined;
+  const made: tf.Tensor[] = [];
+  if (opt) {
+    const getWeights = opt.getWeights;
+    opt.getWeights = async () => {
+      const w = await getWeights.call(opt);
+      if (w[0]?.name === "iter") made.push(w[0].tensor);
+      return w;
+    };
+  }
   try {
     return await model.save(fileSystemIO(dir, options), { includeOptimizer: options.includeOptimizer ?? false });
   } finally {
+    // deno-lint-ignore no-explicit-any
+    if (opt) delete (opt as any).getWeights;
+    tf.dispose(made);
     // deno-lint-ignore no-explicit-any
     if (options.metadata) (model as any).userDefinedMetadata = previous;
   }
@@ -188,6 +207,8 @@ export async function saveCheckpoint(
   dir: string,
   options: CheckpointOptions = {},
 ): Promise<tf.io.SaveResult> {
+  checkModel("model", model);
+  checkOptions("saveCheckpoint", options, { history: true, beforeCommit: true });
   return await saveModel(model, dir, {
     includeOptimizer: model.optimizer != null,
     // Plain JSON (no undefined fields), as tf.io requires for metadata.

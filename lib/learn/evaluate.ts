@@ -5,9 +5,10 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "../data/dataset.ts";
-import { withDisplay } from "../show/display.ts";
+import { escapeMarkdown, withDisplay } from "../show/display.ts";
 import { formatCount, formatNumber, formatPercent } from "../engine/format.ts";
 import { plainText } from "../show/mime.ts";
+import { checkDatasetFitsModel, checkModel, checkOptions, checkTensor, InputError } from "../engine/validate.ts";
 
 /** Options for {@link evaluate}. */
 export interface EvaluateOptions {
@@ -76,6 +77,9 @@ export async function predictProbabilities(
   images: tf.Tensor4D,
   options: { batchSize?: number } = {},
 ): Promise<{ probs: Float32Array; numClasses: number }> {
+  checkModel("model", model);
+  checkTensor("images", images, 4);
+  checkOptions("predictProbabilities", options, { batchSize: true });
   const shape = model.outputs[0].shape;
   const numClasses = shape[shape.length - 1] as number;
   const probs = new Float32Array(images.shape[0] * numClasses);
@@ -107,7 +111,7 @@ export async function* predictBatches(
 ): AsyncGenerator<PredictedBatch> {
   const batchSize = options.batchSize ?? 256;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new Error(`options.batchSize debe ser un entero ≥ 1 y es ${batchSize}.`);
+    throw new InputError(`options.batchSize debe ser un entero ≥ 1 y es ${batchSize}.`, { field: "batchSize" });
   }
   const n = images.shape[0];
   for (let start = 0; start < n; start += batchSize) {
@@ -128,12 +132,14 @@ function pct(v: number): string {
 /** A Markdown summary of an evaluation: accuracy, per-class table, most confused pairs. */
 export function evaluationMarkdown(ev: Evaluation): string {
   const rows = ev.perClass.map((c) =>
-    `| ${c.label} | ${c.name} | ${pct(c.precision)} | ${pct(c.recall)} | ${formatCount(c.support)} |`
+    `| ${c.label} | ${escapeMarkdown(c.name)} | ${pct(c.precision)} | ${pct(c.recall)} | ${formatCount(c.support)} |`
   );
   const pairs: Array<[number, number, number]> = [];
   ev.confusion.forEach((row, t) => row.forEach((v, p) => t !== p && v > 0 && pairs.push([v, t, p])));
   pairs.sort((a, b) => b[0] - a[0]);
-  const confused = pairs.slice(0, 3).map(([v, t, p]) => `${ev.classNames[t]} → ${ev.classNames[p]} (${v})`);
+  const confused = pairs.slice(0, 3).map(([v, t, p]) =>
+    `${escapeMarkdown(ev.classNames[t])} → ${escapeMarkdown(ev.classNames[p])} (${v})`
+  );
   return [
     `**Exactitud: ${pct(ev.accuracy)}** (${formatCount(ev.count)} ejemplos, pérdida ${
       formatNumber(ev.loss, { decimals: 4 })
@@ -164,15 +170,13 @@ export async function evaluate(
   data: Dataset,
   options: EvaluateOptions = {},
 ): Promise<Evaluation> {
-  if (!(model instanceof tf.LayersModel)) {
-    throw new Error(`model debe ser un tf.LayersModel (recibido: ${typeof model}).`);
-  }
-  if (!data || !(data.images instanceof tf.Tensor) || !(data.labels instanceof tf.Tensor)) {
-    throw new Error(`data debe ser un Dataset { images, labels, classNames } (recibido: ${typeof data}).`);
-  }
+  checkOptions("evaluate", options, { batchSize: true, classNames: true, topWrong: true });
+  await checkDatasetFitsModel("data", data, checkModel("model", model)); // labels: one per image, classes of the model
   const topWrong = options.topWrong ?? 12;
-  if (!Number.isInteger(topWrong) || topWrong < 0) throw new Error(`topWrong debe ser un entero ≥ 0 y es ${topWrong}.`);
-  const { probs, numClasses } = await predictProbabilities(model, data.images, options);
+  if (!Number.isInteger(topWrong) || topWrong < 0) {
+    throw new InputError(`topWrong debe ser un entero ≥ 0 y es ${topWrong}.`, { field: "topWrong" });
+  }
+  const { probs, numClasses } = await predictProbabilities(model, data.images, { batchSize: options.batchSize });
   const labels = await data.labels.data();
   const n = labels.length;
   const names = options.classNames ?? data.classNames ?? [];

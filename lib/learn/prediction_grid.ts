@@ -8,6 +8,7 @@ import { predictProbabilities } from "./evaluate.ts";
 import { formatPercent } from "../engine/format.ts";
 import { imageGrid } from "../show/images.ts";
 import type * as tf from "@tensorflow/tfjs";
+import { checkOptions } from "../engine/validate.ts";
 
 /** Options for {@link predictionGrid}. */
 export interface PredictionGridOptions {
@@ -49,6 +50,7 @@ export async function predictionGrid(
   data: Dataset,
   options: PredictionGridOptions = {},
 ): Promise<Uint8Array> {
+  checkOptions("predictionGrid", options, { cols: true });
   if (data.images.shape[0] > 64) {
     throw new Error(
       `predictionGrid dibuja todas las imágenes: pásale unas pocas (subset), no ${data.images.shape[0]}.`,

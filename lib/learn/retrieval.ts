@@ -14,6 +14,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { findLayer, modelUpTo } from "../cnn/layers.ts";
 import { predictBatches } from "./evaluate.ts";
+import { checkOptions } from "../engine/validate.ts";
 
 /** Options for {@link featureModel} and {@link extractFeatures}. */
 export interface FeatureOptions {
@@ -44,6 +45,7 @@ export interface Neighbour {
  * it, dispose `model` when done). Its output has the layer's shape, e.g. `[n, 128]` for an FC layer.
  */
 export function featureModel(model: tf.LayersModel, options: FeatureOptions = {}): tf.LayersModel {
+  checkOptions("featureModel", options, { layer: true, batchSize: true });
   return modelUpTo(model, findLayer(model, options.layer, { field: "options.layer" }));
 }
 
@@ -56,6 +58,7 @@ export async function extractFeatures(
   images: tf.Tensor4D,
   options: FeatureOptions = {},
 ): Promise<tf.Tensor2D> {
+  checkOptions("extractFeatures", options, { layer: true, batchSize: true });
   if (!(images instanceof tf.Tensor) || images.rank !== 4) {
     throw new Error(
       `images debe ser un tensor [n, alto, ancho, canales]; se recibió forma [${
@@ -89,6 +92,7 @@ export async function nearestNeighbours(
   queries: tf.Tensor2D | tf.Tensor1D,
   options: NeighboursOptions = {},
 ): Promise<Neighbour[][]> {
+  checkOptions("nearestNeighbours", options, { k: true, metric: true });
   if (!(database instanceof tf.Tensor) || database.rank !== 2) {
     throw new Error(`database debe ser un tensor [n, d] de vectores; se recibió forma [${database?.shape}].`);
   }

@@ -15,9 +15,20 @@ import { type ProgressMode, TrainingProgress } from "../show/progress.ts";
 import { saveCheckpoint } from "./checkpoint.ts";
 import { predictBatches } from "./evaluate.ts";
 import type { EpochLogs, History } from "./history.ts";
-import { randomAugment, type RandomAugmentOptions } from "../data/augment.ts";
+import { BATCH_AUGMENT_KEYS, randomAugment, type RandomAugmentOptions } from "../data/augment.ts";
+import {
+  checkDatasetFitsModel,
+  checkModel,
+  checkNumber,
+  checkOneOf,
+  checkOptionalNumber,
+  checkOptions,
+  checkWritableDir,
+  InputError,
+  type OptionKeys,
+} from "../engine/validate.ts";
 import { budgetedEpochs, gradingBudget } from "./grading.ts";
-import { formatPercent } from "../engine/format.ts";
+import { formatPercent, formatScientific } from "../engine/format.ts";
 import { warnIfTestAsValidation } from "./validation.ts";
 
 /** Augmentation applied to every training batch: returns a new tensor, must not dispose its input. */
@@ -45,8 +56,83 @@ export interface EarlyStoppingOptions {
   restoreBestWeights?: boolean;
 }
 
-/** A metric {@link train} can watch. `acc`/`valAcc` improve upwards, losses downwards. */
+/**
+ * A metric {@link train} can watch. `acc`/`valAcc` improve upwards, losses downwards. Keras' spellings
+ * (`val_loss`, `val_acc`, `val_accuracy`, `accuracy`) are accepted as aliases of these names; anything else
+ * is refused with the list of valid names.
+ */
 export type MonitorName = "loss" | "acc" | "valLoss" | "valAcc";
+
+const MONITORS: readonly MonitorName[] = ["loss", "acc", "valLoss", "valAcc"];
+/** Keras' names of the monitored metrics, accepted as aliases. */
+const KERAS_MONITORS: Readonly<Record<string, MonitorName>> = {
+  val_loss: "valLoss",
+  val_acc: "valAcc",
+  val_accuracy: "valAcc",
+  accuracy: "acc",
+};
+const REDUCE_LR_KEYS: OptionKeys<ReduceLrOptions> = { factor: true, patience: true, minLr: true, monitor: true };
+const EARLY_STOPPING_KEYS: OptionKeys<EarlyStoppingOptions> = {
+  patience: true,
+  monitor: true,
+  restoreBestWeights: true,
+};
+const TRAIN_KEYS: OptionKeys<TrainOptions> = {
+  epochs: true,
+  batchSize: true,
+  seed: true,
+  shuffle: true,
+  validationData: true,
+  validationSplit: true,
+  optimizer: true,
+  lr: true,
+  momentum: true,
+  weightDecay: true,
+  augment: true,
+  reduceLrOnPlateau: true,
+  earlyStopping: true,
+  callbacks: true,
+  progress: true,
+  title: true,
+  progressId: true,
+  checkpointDir: true,
+  history: true,
+};
+
+/** Checks {@link TrainOptions} at the door of {@link train} (keys, numbers, nested options, data, checkpoint folder). */
+async function checkTrainOptions(model: tf.LayersModel, data: Dataset, options: TrainOptions): Promise<void> {
+  checkModel("model", model);
+  checkOptions("train", options, TRAIN_KEYS);
+  checkOptionalNumber("seed", options.seed, { example: "0" });
+  checkOptionalNumber("lr", options.lr, { above: 0, example: "1e-3" });
+  checkOptionalNumber("momentum", options.momentum, { min: 0, below: 1, example: "0.9" });
+  checkOptionalNumber("weightDecay", options.weightDecay, { min: 0, example: "5e-4" });
+  checkOptionalNumber("validationSplit", options.validationSplit, { above: 0, below: 1, example: "0.1" });
+  if (
+    typeof options.optimizer === "string" ||
+    (options.optimizer !== undefined && !(options.optimizer instanceof tf.Optimizer))
+  ) {
+    checkOneOf("optimizer", options.optimizer, ["adam", "sgd"]);
+  }
+  checkOptions("train: callbacks", options.callbacks, { onBatchEnd: true, onEpochEnd: true, onTrainEnd: true });
+  if (options.augment !== undefined && typeof options.augment !== "function") {
+    checkOptions("train: augment", options.augment, BATCH_AUGMENT_KEYS);
+  }
+  const lrPlateau = options.reduceLrOnPlateau, stopping = options.earlyStopping;
+  if (typeof lrPlateau === "object") checkOptions("train: reduceLrOnPlateau", lrPlateau, REDUCE_LR_KEYS);
+  if (typeof stopping === "object") checkOptions("train: earlyStopping", stopping, EARLY_STOPPING_KEYS);
+  for (const name of ["reduceLrOnPlateau", "earlyStopping"] as const) {
+    const o = options[name];
+    if (o === undefined || typeof o === "boolean") continue;
+    if (o.monitor !== undefined) checkOneOf(`${name}.monitor`, o.monitor, MONITORS, KERAS_MONITORS);
+    checkOptionalNumber(`${name}.patience`, o.patience, { integer: true, min: 1 });
+  }
+  await checkDatasetFitsModel("data", data, model);
+  if (options.validationData !== undefined) {
+    await checkDatasetFitsModel("validationData", options.validationData, model);
+  }
+  if (options.checkpointDir !== undefined) await checkWritableDir("checkpointDir", options.checkpointDir);
+}
 
 /** Hooks called by {@link train}; set `model.stopTraining = true` in one to stop after the current batch. */
 export interface TrainCallbacks {
@@ -111,23 +197,7 @@ export interface TrainOptions {
 }
 
 function checkPositiveInt(name: string, v: number | undefined) {
-  if (v !== undefined && (!Number.isInteger(v) || v < 1)) {
-    throw new Error(`${name} debe ser un entero ≥ 1 y es ${v}.`);
-  }
-}
-
-function checkDataset(name: string, ds: Dataset | undefined) {
-  if (!ds || !(ds.images instanceof tf.Tensor) || !(ds.labels instanceof tf.Tensor)) {
-    throw new Error(`${name} debe ser un Dataset { images, labels, classNames } (recibido: ${typeof ds}).`);
-  }
-  if (ds.images.rank !== 4) {
-    throw new Error(`${name}.images debe tener forma [n, alto, ancho, canales] y tiene forma [${ds.images.shape}].`);
-  }
-  if (ds.labels.rank !== 1 || ds.labels.shape[0] !== ds.images.shape[0]) {
-    throw new Error(
-      `${name}.labels debe tener forma [${ds.images.shape[0]}] (una etiqueta por imagen) y tiene [${ds.labels.shape}].`,
-    );
-  }
+  checkOptionalNumber(name, v, { integer: true, min: 1 });
 }
 
 /** Number of classes the model predicts (last dimension of its output). */
@@ -145,7 +215,8 @@ export function makeOptimizer(
   name: "sgd" | "adam",
   options: { lr?: number; momentum?: number } = {},
 ): tf.Optimizer {
-  if (options.lr !== undefined && !(options.lr > 0)) throw new Error(`lr debe ser > 0 y es ${options.lr}.`);
+  checkOptions("makeOptimizer", options, { lr: true, momentum: true });
+  checkOptionalNumber("lr", options.lr, { above: 0, example: "1e-3" });
   if (name === "adam") return tf.train.adam(options.lr ?? 1e-3);
   if (name === "sgd") {
     const momentum = options.momentum ?? 0.9;
@@ -168,7 +239,7 @@ export function getLearningRate(opt: tf.Optimizer): number {
 
 /** Changes the learning rate of an optimizer in place (its state — momentum, moments — is kept). */
 export function setLearningRate(opt: tf.Optimizer, lr: number): void {
-  if (!(lr > 0)) throw new Error(`lr debe ser > 0 y es ${lr}.`);
+  checkNumber("lr", lr, { above: 0, example: "1e-3" });
   // deno-lint-ignore no-explicit-any
   const o = opt as any;
   if (typeof o.setLearningRate === "function") o.setLearningRate(lr); // SGD/Momentum cache a scalar
@@ -243,7 +314,7 @@ export async function lossAndAccuracy(
   data: Dataset,
   options: { batchSize?: number } = {},
 ): Promise<{ loss: number; acc: number }> {
-  checkDataset("data", data);
+  await checkDatasetFitsModel("data", data, checkModel("model", model));
   const s = await sumsOver(model, data.images, data.labels, outputClasses(model), options.batchSize ?? 256);
   return { loss: s.loss / s.n, acc: s.correct / s.n };
 }
@@ -308,15 +379,9 @@ function better(monitor: MonitorName, a: number, b: number): boolean {
  * ```
  */
 export async function train(model: tf.LayersModel, data: Dataset, options: TrainOptions = {}): Promise<History> {
-  if (!(model instanceof tf.LayersModel)) {
-    throw new Error(
-      `model debe ser un tf.LayersModel (recibido: ${typeof model}); constrúyelo con buildModel o tf.sequential.`,
-    );
-  }
-  checkDataset("data", data);
+  await checkTrainOptions(model, data, options);
   checkPositiveInt("epochs", options.epochs);
   checkPositiveInt("batchSize", options.batchSize);
-  if (options.validationData) checkDataset("validationData", options.validationData);
   warnIfTestAsValidation(options.validationData);
   const split = options.validationSplit;
   if (split !== undefined && !(split > 0 && split < 1)) {
@@ -407,6 +472,7 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
   const es = options.earlyStopping
     ? { patience: 3, restoreBestWeights: true, ...(options.earlyStopping === true ? {} : options.earlyStopping) }
     : undefined;
+  for (const o of [rlr, es]) if (o?.monitor) o.monitor = checkOneOf("monitor", o.monitor, MONITORS, KERAS_MONITORS);
   const defaultMonitor: MonitorName = hasVal ? "valLoss" : "loss";
   for (const [name, m] of [["reduceLrOnPlateau", rlr?.monitor], ["earlyStopping", es?.monitor]] as const) {
     if (m && (m === "valLoss" || m === "valAcc") && !hasVal) {
@@ -453,33 +519,55 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
         let xb = tf.gather(xTrain, idxT) as tf.Tensor4D;
         const yb = tf.tidy(() => tf.oneHot(tf.gather(yTrain, idxT).toInt(), numClasses).toFloat());
         idxT.dispose();
-        if (augmentFn) {
-          const aug = augmentFn(xb, seed * 1000003 + epoch * 100003 + b);
-          if (aug !== xb) xb.dispose();
-          xb = aug;
-        }
-        dropouts.forEach((l, i) => l.seed = (seed * 1000003 + epoch * 100003 + b * 101 + i) >>> 0);
-        let correct: tf.Scalar | undefined;
-        const { value, grads } = tf.variableGrads(() => {
-          const p = model.apply(xb, { training: true }) as tf.Tensor2D;
-          correct = tf.keep(tf.equal(p.argMax(1), yb.argMax(1)).toFloat().sum());
-          return tf.metrics.categoricalCrossentropy(yb, p).mean() as tf.Scalar;
-        }, trainable);
-        if (wd > 0) {
-          for (const v of trainable) {
-            if (!isKernel(v) || !grads[v.name]) continue;
-            const g = grads[v.name];
-            grads[v.name] = tf.tidy(() => g.add(v.mul(wd)));
-            g.dispose();
+        let correct: tf.Scalar | undefined, finite: tf.Tensor | undefined, value: tf.Scalar | undefined;
+        try { // a failing augmentation or model call leaves no batch tensor behind
+          if (augmentFn) {
+            const aug = augmentFn(xb, seed * 1000003 + epoch * 100003 + b);
+            if (aug !== xb) xb.dispose();
+            xb = aug;
           }
+          dropouts.forEach((l, i) => l.seed = (seed * 1000003 + epoch * 100003 + b * 101 + i) >>> 0);
+          const vg = tf.variableGrads(() => {
+            const p = model.apply(xb, { training: true }) as tf.Tensor2D;
+            correct = tf.keep(tf.equal(p.argMax(1), yb.argMax(1)).toFloat().sum());
+            finite = tf.keep(tf.isFinite(p).all());
+            return tf.metrics.categoricalCrossentropy(yb, p).mean() as tf.Scalar;
+          }, trainable);
+          value = vg.value;
+          const grads = vg.grads;
+          if (wd > 0) {
+            for (const v of trainable) {
+              if (!isKernel(v) || !grads[v.name]) continue;
+              const g = grads[v.name];
+              grads[v.name] = tf.tidy(() => g.add(v.mul(wd)));
+              g.dispose();
+            }
+          }
+          try {
+            optimizer.applyGradients(grads);
+          } finally {
+            tf.dispose(grads);
+          }
+        } catch (e) {
+          tf.dispose([value!, correct!, finite!].filter((t) => t));
+          throw e;
+        } finally {
+          xb.dispose();
+          yb.dispose();
         }
-        optimizer.applyGradients(grads);
-        tf.dispose(grads);
-        xb.dispose();
-        yb.dispose();
-        const [lv, cv] = await Promise.all([value.data(), correct!.data()]);
+        const [lv, cv, fv] = await Promise.all([value.data(), correct!.data(), finite!.data()]);
         value.dispose();
         correct!.dispose();
+        finite!.dispose();
+        if (!fv[0] || !Number.isFinite(lv[0])) {
+          throw new InputError(
+            `El entrenamiento ha divergido en la época ${epoch}, lote ${b + 1}: las predicciones del modelo ya no ` +
+              `son números finitos (NaN o Infinity), así que la pérdida no significa nada. Suele deberse a una ` +
+              `tasa de aprendizaje demasiado alta (lr = ${getLearningRate(optimizer)}): prueba una 10 veces menor, ` +
+              `con un modelo nuevo (sus pesos ya no sirven). También pasa si las imágenes contienen NaN.`,
+            { field: "lr", value: getLearningRate(optimizer) },
+          );
+        }
         lossSum += lv[0] * idx.length;
         correctSum += cv[0];
         seen += idx.length;
@@ -528,8 +616,8 @@ export async function train(model: tf.LayersModel, data: Dataset, options: Train
         if (newLr < lr) {
           setLearningRate(optimizer, newLr);
           progress.note(
-            `Época ${epoch}: ${rlrState.monitor} no mejora; tasa de aprendizaje ${lr.toExponential(1)} → ${
-              newLr.toExponential(1)
+            `Época ${epoch}: ${rlrState.monitor} no mejora; tasa de aprendizaje ${formatScientific(lr)} → ${
+              formatScientific(newLr)
             }.`,
           );
         }

@@ -9,6 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { loadModel } from "./checkpoint.ts";
 import { findLayer, modelUpTo } from "../cnn/layers.ts";
+import { checkModel, checkOptions } from "../engine/validate.ts";
 
 /** Directory of the project's pretrained base (`deno task pretrain`): small VGG on Fashion-MNIST classes 0–4. */
 export const PRETRAINED_BASE: string = new URL("../../data/models/fashion_vgg_0_4", import.meta.url).pathname;
@@ -56,6 +57,7 @@ export interface SetTrainableOptions {
  * new optimizer (`train(model, data, { optimizer: "adam", lr })`).
  */
 export function setTrainable(model: tf.LayersModel, trainable: boolean, options: SetTrainableOptions = {}): number {
+  checkOptions("setTrainable", options, { match: true });
   if (!(model instanceof tf.LayersModel)) {
     throw new Error(`model debe ser un tf.LayersModel (recibido: ${typeof model}).`);
   }
@@ -130,6 +132,8 @@ export interface HeadOptions {
 
 /** Puts a new classifier head (flatten → FC + dropout → softmax) on a base model; returns the whole model. */
 export function addHead(base: tf.LayersModel, options: HeadOptions): tf.LayersModel {
+  checkModel("base", base);
+  checkOptions("addHead", options, { classes: true, pooling: true, hidden: true, dropout: true, seed: true });
   if (!options || !Number.isInteger(options.classes) || options.classes < 2) {
     throw new Error(`options.classes debe ser un entero ≥ 2 (clases de la nueva tarea) y es ${options?.classes}.`);
   }

@@ -6,6 +6,7 @@
  * @module
  */
 import { type Dataset, splitDataset, type SplitDatasets } from "../data/dataset.ts";
+import { checkOptions } from "../engine/validate.ts";
 
 /** Options for {@link splitValidation}. */
 export interface SplitValidationOptions {
@@ -28,6 +29,7 @@ export interface SplitValidationOptions {
  * const { train: entrenamiento, validation: validacion } = await splitValidation(mnistTrain, { size: 5000, seed: 0 });
  */
 export async function splitValidation(data: Dataset, options: SplitValidationOptions = {}): Promise<SplitDatasets> {
+  checkOptions("splitValidation", options, { size: true, seed: true });
   if (!data || !data.images || !data.labels) {
     throw new Error(
       `splitValidation: data debe ser un Dataset { images, labels, classNames } (recibido: ${typeof data}).`,

@@ -8,10 +8,13 @@ import * as tf from "@tensorflow/tfjs";
 import {
   augmentImageRaw,
   type AugmentParams,
+  BATCH_AUGMENT_KEYS,
+  IMAGE_AUGMENT_KEYS,
   type ImageAugmentOptions,
   randomAugment,
   type RandomAugmentOptions,
 } from "../data/augment.ts";
+import { checkNumber, checkOptions } from "../engine/validate.ts";
 import { type ImageInput, type RawImage, sizeOf } from "../data/decode.ts";
 import { imageGrid } from "./images.ts";
 import { formatNumber, formatPercent } from "../engine/format.ts";
@@ -54,7 +57,14 @@ export async function augmentPreview(
   n: number,
   options: AugmentPreviewOptions = {},
 ): Promise<Uint8Array> {
-  if (!Number.isInteger(n) || n < 1 || n > 64) throw new Error(`n debe ser un entero entre 1 y 64 y es ${n}.`);
+  checkOptions("augmentPreview", options, {
+    ...IMAGE_AUGMENT_KEYS,
+    cols: true,
+    includeOriginal: true,
+    showParams: true,
+  });
+  checkNumber("n", n, { integer: true, min: 1, max: 64 });
+  const { cols: _c, includeOriginal: _i, showParams: _s, ...augmentOptions } = options;
   const input: ImageInput = typeof photo === "object" && "path" in photo && !(photo instanceof Uint8Array)
     ? photo.path
     : photo as ImageInput;
@@ -67,7 +77,7 @@ export async function augmentPreview(
     labels.push("original");
   }
   for (let i = 0; i < n; i++) {
-    const { image, params } = await augmentImageRaw(input, { ...options, size, seed: seed + i });
+    const { image, params } = await augmentImageRaw(input, { ...augmentOptions, size, seed: seed + i });
     items.push(image);
     labels.push(describeParams(params));
   }
@@ -111,6 +121,10 @@ export async function augmentationPreview(
       "augment debe ser las opciones de randomAugment ({ rotation: 10, … }) o una función (x, semilla) => x.",
     );
   }
+  checkOptions("augmentationPreview", options, { n: true, seed: true, title: true, cell: true });
+  if (typeof augment === "object") {
+    checkOptions("augmentationPreview: augment", augment, BATCH_AUGMENT_KEYS);
+  }
   const fn = typeof augment === "function"
     ? augment
     : (x: tf.Tensor4D, seed: number) => randomAugment(x, { ...augment, seed });
@@ -118,14 +132,17 @@ export async function augmentationPreview(
   const seed = options.seed ?? 0;
   const x = (image.rank === 3 ? image.expandDims(0) : image.slice(0, 1)) as tf.Tensor4D;
   const versions: tf.Tensor[] = [x];
-  for (let i = 0; i < n; i++) versions.push(fn(x, seed + i));
-  const all = tf.concat(versions, 0);
-  const fig = await imageGridFigure(all, {
-    titles: ["original", ...Array.from({ length: n }, (_, i) => `aumentada ${i + 1}`)],
-    title: options.title ?? "Aumento de datos: la misma imagen, la misma etiqueta",
-    cell: options.cell,
-    cols: Math.min(8, n + 1),
-  });
-  tf.dispose([...versions, all]);
-  return fig;
+  try { // a failing augmentation leaves nothing behind
+    for (let i = 0; i < n; i++) versions.push(fn(x, seed + i));
+    const all = tf.concat(versions, 0);
+    versions.push(all);
+    return await imageGridFigure(all, {
+      titles: ["original", ...Array.from({ length: n }, (_, i) => `aumentada ${i + 1}`)],
+      title: options.title ?? "Aumento de datos: la misma imagen, la misma etiqueta",
+      cell: options.cell,
+      cols: Math.min(8, n + 1),
+    });
+  } finally {
+    tf.dispose(versions);
+  }
 }

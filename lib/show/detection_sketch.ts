@@ -10,6 +10,7 @@ import sharp from "sharp";
 import { Buffer } from "node:buffer";
 import { toPng } from "./images.ts";
 import { escapeXml } from "./display.ts";
+import { checkOptions } from "../engine/validate.ts";
 
 /** A labelled box in pixel coordinates of the image (origin top-left). */
 export interface SketchBox {
@@ -103,6 +104,7 @@ export async function drawBoxes(
   boxes: SketchBox[],
   options: DrawBoxesOptions = {},
 ): Promise<Uint8Array> {
+  checkOptions("drawBoxes", options, { lineWidth: true, fontSize: true, caption: true });
   checkImage(image, "drawBoxes");
   if (!Array.isArray(boxes)) {
     throw new Error("drawBoxes: boxes debe ser una lista [{ label, x, y, width, height }, …].");
@@ -150,6 +152,7 @@ export async function overlayMask(
   mask: tf.Tensor2D,
   options: OverlayMaskOptions = {},
 ): Promise<Uint8Array> {
+  checkOptions("overlayMask", options, { colors: true, alpha: true, caption: true });
   checkImage(image, "overlayMask");
   const [h, w] = image.shape;
   if (!(mask instanceof tf.Tensor) || mask.rank !== 2 || mask.shape[0] !== h || mask.shape[1] !== w) {
@@ -183,6 +186,7 @@ export async function overlayMask(
  * a box): a colour rule, not a learned segmentation — enough to show what a mask is.
  */
 export function colorRangeMask(image: tf.Tensor3D, options: ColorRangeOptions): tf.Tensor2D {
+  checkOptions("colorRangeMask", options, { min: true, max: true, within: true });
   checkImage(image, "colorRangeMask");
   const ok = (v: unknown) => Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === "number");
   if (!options || !ok(options.min) || !ok(options.max)) {

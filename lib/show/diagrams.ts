@@ -10,6 +10,7 @@ import { type LayerRow, summarize } from "../cnn/architecture.ts";
 import { SvgFigure } from "./svg.ts";
 import { escapeXml } from "./display.ts";
 import { LAYER_KINDS } from "../cnn/layer_kinds.ts";
+import { checkOptions } from "../engine/validate.ts";
 
 /** Options for {@link architectureSvg}. */
 export interface ArchitectureSvgOptions {
@@ -27,6 +28,7 @@ export interface ArchitectureSvgOptions {
  * {@link SvgFigure} (the last expression of a notebook cell shows it).
  */
 export function architectureSvg(arch: Architecture, options: ArchitectureSvgOptions = {}): SvgFigure {
+  checkOptions("architectureSvg", options, { title: true, maxSide: true, showAll: true });
   if (!arch || typeof arch !== "object" || !Array.isArray((arch as Architecture).layers)) {
     throw new Error(
       `architectureSvg espera una arquitectura (defineArchitecture, lenet5, alexnet…); se recibió ${typeof arch}.`,

@@ -3,7 +3,7 @@
  * expression. The Deno Jupyter kernel calls `obj[Symbol.for("Jupyter.display")]()` and shows the returned
  * MIME bundle; every displayable thing of the library goes through {@link withDisplay} (plain records such
  * as figures and evaluations) or extends {@link Displayable} (classes such as tables and SVG drawings).
- * Also the one escaper for user-controlled text put into HTML, XML or SVG.
+ * Also the escapers for user-controlled text: {@link escapeXml} (HTML, XML, SVG) and {@link escapeMarkdown}.
  * @module
  */
 
@@ -38,4 +38,18 @@ const XML_ENTITIES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "
 /** Escapes text for HTML, XML and SVG, in element content and in quoted attributes. */
 export function escapeXml(text: string): string {
   return String(text).replace(/[&<>"']/g, (ch) => XML_ENTITIES[ch]);
+}
+
+/**
+ * Escapes text for inline Markdown (a table cell, a sentence, a bold title): `<`, `>` and `&` become
+ * entities (so raw HTML, e.g. a class folder named `<img src=x onerror=…>`, never reaches the page), the
+ * inline markers (`\\ \` * _ [ ] ~`) and `|` (which would split a table cell) get a backslash, and newlines
+ * become spaces (a cell or sentence stays on its line). `#`, `-`, `+` only matter at the start of a line and
+ * are left as they are (`CONV3-64` stays readable in the Markdown source).
+ */
+export function escapeMarkdown(text: string): string {
+  return String(text)
+    .replace(/\r?\n|\r/g, " ")
+    .replace(/[&<>]/g, (ch) => XML_ENTITIES[ch])
+    .replace(/[\\`*_\[\]|~]/g, (ch) => `\\${ch}`);
 }

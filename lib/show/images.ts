@@ -12,6 +12,7 @@ import sharp from "sharp";
 import { Buffer } from "node:buffer";
 import type { RawImage } from "../data/decode.ts";
 import { escapeXml } from "./display.ts";
+import { checkOptions } from "../engine/validate.ts";
 
 /** Options for {@link toPng}. */
 export interface ToPngOptions {
@@ -157,6 +158,7 @@ async function encodePng(rgb: Uint8Array, width: number, height: number, svg?: s
  * await toPng(x.squeeze([0]) as tf.Tensor3D) // shows a 28×28 image enlarged ×4
  */
 export async function toPng(image: ImageLike, options: ToPngOptions = {}): Promise<Uint8Array> {
+  checkOptions("toPng", options, { scale: true, normalize: true });
   const rgb = await toRgb(image, options.normalize ?? false);
   const s = autoScale(rgb.height, rgb.width, options.scale);
   if (s === 1) return await encodePng(rgb.data, rgb.width, rgb.height);
@@ -176,6 +178,16 @@ export async function imageGrid(
   images: tf.Tensor4D | ImageLike[],
   options: ImageGridOptions = {},
 ): Promise<Uint8Array> {
+  checkOptions("imageGrid", options, {
+    scale: true,
+    normalize: true,
+    labels: true,
+    labelColors: true,
+    cols: true,
+    padding: true,
+    fontSize: true,
+    background: true,
+  });
   let list: RawImage[];
   const normalize = options.normalize ?? false;
   if (Array.isArray(images)) {

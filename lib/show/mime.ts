@@ -158,10 +158,14 @@ function decodeEntities(s: string): string {
     .replace(/&amp;/g, "&");
 }
 
-/** The text an SVG drawing holds (its `<title>`, else its `<text>` labels joined by " · ", at most `max` chars). */
+/**
+ * The text an SVG drawing holds: its `<title>`, else its `<text>` labels joined by " · " (labels that are
+ * only a number, such as the values in a grid's cells, are left out), at most `max` characters.
+ */
 export function svgText(svg: string, max = 400): string {
   const title = svg.match(/<title[^>]*>([^<]*)<\/title>/);
-  const texts = title ? [title[1]] : [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1].trim());
+  const texts = title ? [title[1]] : [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1].trim())
+    .filter((t) => !/^[-−+]?[\d.,]+$/.test(t));
   const s = decodeEntities(texts.filter(Boolean).join(" · "));
   return s.length > max ? s.slice(0, max - 1) + "…" : s;
 }

@@ -18,6 +18,7 @@ import { readFileSync } from "node:fs";
 import type { ProgressEpoch } from "./progress.ts";
 import { withDisplay } from "./display.ts";
 import { findLayer, modelUpTo } from "../cnn/layers.ts";
+import { checkOneOf, checkOptions, InputError, kindOf } from "../engine/validate.ts";
 
 /**
  * What {@link trainingCurves} plots: a training history (the result of `train()`, or one read back with
@@ -189,6 +190,16 @@ export function trainingCurves(
   histories: HistoryLike | Record<string, HistoryLike>,
   options: TrainingCurvesOptions = {},
 ): Figure {
+  checkOptions("trainingCurves", options, { title: true, metrics: true });
+  if (typeof histories !== "object" || histories === null) {
+    throw new InputError(
+      `trainingCurves espera el historial que devuelve train() (o un objeto { nombre: historial }); se recibió ${
+        kindOf(histories)
+      }.`,
+      { field: "histories", value: histories },
+    );
+  }
+  if (options.metrics !== undefined) checkOneOf("metrics", options.metrics, ["both", "loss", "acc"]);
   const runs: Array<[string, HistoryLike]> = Array.isArray((histories as HistoryLike).epochs)
     ? [["", histories as HistoryLike]]
     : Object.entries(histories as Record<string, HistoryLike>);
@@ -281,6 +292,7 @@ export interface ParamsPerLayerOptions {
 
 /** Parameters per layer as bars (log scale): shows where the weights of VGG-16 sit (the FC layers). */
 export function paramsPerLayer(rows: ParamsRow[], options: ParamsPerLayerOptions = {}): Figure {
+  checkOptions("paramsPerLayer", options, { title: true, log: true, skipEmpty: true });
   if (!Array.isArray(rows) || rows.length === 0) {
     throw new Error("paramsPerLayer espera una lista de filas { name, params } (p. ej. las de summarize()).");
   }
@@ -323,6 +335,7 @@ export function confusionMatrixFigure(
   matrixOrEval: number[][] | EvaluationLike,
   options: ConfusionOptions = {},
 ): Figure {
+  checkOptions("confusionMatrixFigure", options, { classNames: true, normalize: true, title: true });
   const m = Array.isArray(matrixOrEval) ? matrixOrEval : matrixOrEval?.confusion;
   if (!Array.isArray(m) || m.length === 0 || m.some((r) => !Array.isArray(r) || r.length !== m.length)) {
     throw new Error("confusionMatrixFigure espera una matriz cuadrada (número[][]) o el resultado de evaluate().");
@@ -374,6 +387,7 @@ export function wrongExamplesFigure(
   ev: EvaluationLike,
   options: { cols?: number; cell?: number; title?: string } = {},
 ): Figure {
+  checkOptions("wrongExamplesFigure", options, { cols: true, cell: true, title: true });
   if (!ev || !Array.isArray(ev.wrong)) throw new Error("wrongExamplesFigure espera el resultado de evaluate().");
   if (ev.wrong.length === 0) throw new Error("No hay ejemplos mal clasificados que mostrar (o topWrong era 0).");
   return imageGridFigureFromArrays(ev.wrong.map((w) => w.image), {
@@ -439,6 +453,15 @@ function viridis(t: number): number[] {
 
 /** Builds a grid figure from images already as nested arrays `[h][w][c]`. */
 export function imageGridFigureFromArrays(images: Img[], options: ImageGridFigureOptions = {}): Figure {
+  checkOptions("imageGridFigure", options, {
+    titles: true,
+    cols: true,
+    cell: true,
+    title: true,
+    scale: true,
+    colormap: true,
+    colormaps: true,
+  });
   if (!Array.isArray(images) || images.length === 0) throw new Error("imageGridFigure necesita al menos una imagen.");
   const n = images.length;
   const cols = options.cols ?? Math.min(8, Math.ceil(Math.sqrt(n)));
@@ -533,6 +556,7 @@ export interface FiltersOptions {
  * layer sees 3 channels (first layer on colour images), else the first input channel.
  */
 export async function filtersFigure(model: tf.LayersModel, options: FiltersOptions = {}): Promise<Figure> {
+  checkOptions("filtersFigure", options, { layer: true, maxFilters: true, cell: true });
   const layer = findLayer(model, options.layer, { fallback: "firstConv" });
   const kernel = layer.getWeights()[0];
   if (!kernel || kernel.rank !== 4) throw new Error(`La capa "${layer.name}" no es convolucional (sin kernel 4D).`);
@@ -574,6 +598,7 @@ export async function activationMapsFigure(
   image: tf.Tensor,
   options: ActivationMapsOptions = {},
 ): Promise<Figure> {
+  checkOptions("activationMapsFigure", options, { layer: true, maxMaps: true, cell: true, includeInput: true });
   if (!(image instanceof tf.Tensor) || (image.rank !== 3 && !(image.rank === 4 && image.shape[0] === 1))) {
     throw new Error(`image debe ser un tensor [alto, ancho, canales] (una imagen); forma recibida [${image?.shape}].`);
   }
@@ -625,6 +650,7 @@ export interface BarChartOptions {
 
 /** A simple bar chart (e.g. accuracy of the transfer-learning variants, parameters FC vs GAP). */
 export function barChart(labels: string[], values: number[], options: BarChartOptions = {}): Figure {
+  checkOptions("barChart", options, { title: true, xTitle: true, yTitle: true, log: true, text: true });
   if (!Array.isArray(labels) || !Array.isArray(values) || labels.length !== values.length) {
     throw new Error(`barChart: labels (${labels?.length}) y values (${values?.length}) deben tener la misma longitud.`);
   }

@@ -5,7 +5,7 @@
  * Used by `train()` (see `learn/train.ts`); exported so a custom loop can report the same way.
  * @module
  */
-import { formatCount, formatNumber, formatPercent, formatSeconds } from "../engine/format.ts";
+import { formatCount, formatNumber, formatPercent, formatScientific, formatSeconds } from "../engine/format.ts";
 import { svgImgHtml } from "./mime.ts";
 
 /** Where progress goes: `auto` picks the notebook inside the Deno Jupyter kernel, else the terminal. */
@@ -154,7 +154,8 @@ export function svgLineChart(series: SvgSeries[], options: { title?: string; wid
     );
   }
   parts.push(`<text x="${width - pad.r}" y="${height - 8}" text-anchor="end" fill="#555">época ${n}</text>`);
-  let legendX = pad.l + 90;
+  // Legend after the title, about 6 px per character at 11 px (fits "entrenamiento" and "validación" in 320 px).
+  let legendX = pad.l + (options.title ? 7 * options.title.length + 14 : 0);
   for (const s of series) {
     const pts = s.values.map((v, i) => [X(i), Y(v)]).filter(([, y]) => Number.isFinite(y));
     if (pts.length === 0) continue;
@@ -171,7 +172,7 @@ export function svgLineChart(series: SvgSeries[], options: { title?: string; wid
       `<line x1="${legendX}" y1="10" x2="${legendX + 16}" y2="10" stroke="${s.color}" stroke-width="2"${dash}/>`,
       `<text x="${legendX + 20}" y="14">${escapeXml(s.name)}</text>`,
     );
-    legendX += 30 + 7 * s.name.length;
+    legendX += 26 + 6 * s.name.length;
   }
   parts.push("</svg>");
   return parts.join("");
@@ -258,7 +259,7 @@ export class TrainingProgress {
       : "";
     const line = `época ${logs.epoch}/${this.epochs} · ${formatSeconds(seconds)} · pérdida ${
       fmt(logs.loss)
-    } · exactitud ${pctOf(logs.acc)}${val} · lr ${logs.lr.toExponential(1).replace(".", ",")}`;
+    } · exactitud ${pctOf(logs.acc)}${val} · lr ${formatScientific(logs.lr)}`;
     this.status = line;
     if (this.mode === "terminal") this.writeTerminal(`\r\x1b[K${this.title}: ${line}\n`);
     const done = (logs.epoch - this.firstEpoch()) / Math.max(1, this.epochs - this.firstEpoch());

@@ -6,6 +6,7 @@
 import { type FilterPosition, filterPositions, inputSides, type SlideOptions } from "../cnn/naive.ts";
 import { Displayable, escapeXml, type MimeBundle } from "./display.ts";
 import { svgImgHtml, svgText } from "./mime.ts";
+import { checkOptions } from "../engine/validate.ts";
 
 /** An SVG drawing that displays itself in a Deno notebook cell. */
 export class SvgFigure extends Displayable {
@@ -55,6 +56,18 @@ export interface FilterSvgOptions extends SlideOptions {
  * `rounding: "floor"` the input cells the filter never covers are shaded orange.
  */
 export function filterSvg(input: number | { width: number; height: number }, options: FilterSvgOptions): SvgFigure {
+  checkOptions("filterSvg", options, {
+    size: true,
+    stride: true,
+    padding: true,
+    rounding: true,
+    step: true,
+    animate: true,
+    secondsPerStep: true,
+    cell: true,
+    values: true,
+    title: true,
+  });
   const { width, height } = inputSides(input);
   const f = options.size;
   const s = options.stride ?? 1;

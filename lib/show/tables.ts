@@ -14,9 +14,10 @@ import {
 } from "../cnn/architecture.ts";
 import { describeValue, formatVolume } from "../cnn/dimensions.ts";
 import { LAYER_KINDS } from "../cnn/layer_kinds.ts";
-import { Displayable, escapeXml, type MimeBundle } from "./display.ts";
+import { Displayable, escapeMarkdown, escapeXml, type MimeBundle } from "./display.ts";
 import { formatCount, formatNumber } from "../engine/format.ts";
 import { textTable } from "./mime.ts";
+import { checkOptions, InputError } from "../engine/validate.ts";
 
 /** A MIME bundle for Jupyter (`text/markdown`, `text/html`, `image/svg+xml`…). */
 export type { MimeBundle };
@@ -46,12 +47,11 @@ export class DataTable extends Displayable {
 
   /** GitHub-flavoured Markdown. */
   get markdown(): string {
-    const esc = (s: string) => s.replace(/\|/g, "\\|");
-    const line = (cells: string[]) => `| ${cells.map(esc).join(" | ")} |`;
+    const line = (cells: string[]) => `| ${cells.map(escapeMarkdown).join(" | ")} |`;
     const sep = `|${this.alignRight.map((r) => (r ? " ---: " : " :--- ")).join("|")}|`;
     const out = [line(this.headers), sep, ...this.rows.map(line)];
-    if (this.footer) out.push(line(this.footer.map((c) => (c ? `**${c}**` : ""))));
-    return (this.title ? `**${this.title}**\n\n` : "") + out.join("\n");
+    if (this.footer) out.push(`| ${this.footer.map((c) => (c ? `**${escapeMarkdown(c)}**` : "")).join(" | ")} |`);
+    return (this.title ? `**${escapeMarkdown(this.title)}**\n\n` : "") + out.join("\n");
   }
 
   /** A self-contained HTML table (inline styles, works offline and in exported HTML). */
@@ -106,8 +106,9 @@ export interface TableOptions {
  * @example dataTable([{ capa: "conv1", salida: "55×55×96" }], { title: "AlexNet" })
  */
 export function dataTable(records: Record<string, unknown>[], options: TableOptions = {}): DataTable {
+  checkOptions("dataTable", options, { footer: true, title: true, alignRight: true });
   if (!Array.isArray(records) || records.length === 0) {
-    throw new Error(`dataTable necesita una lista no vacía de objetos; se recibió ${describeValue(records)}.`);
+    throw new InputError(`dataTable necesita una lista no vacía de objetos; se recibió ${describeValue(records)}.`);
   }
   const headers = Object.keys(records[0]);
   const fmt = (v: unknown) =>
@@ -231,7 +232,8 @@ export function summaryTable(
 ): string;
 export function summaryTable(arch: Architecture | LayerRow[], options?: SummaryTableOptions): DataTable;
 export function summaryTable(arch: Architecture | LayerRow[], options: SummaryTableOptions = {}): DataTable | string {
-  const rows = Array.isArray(arch) ? arch : summarize(arch, options);
+  checkOptions("summaryTable", options, { format: true, columns: true, title: true, input: true, rounding: true });
+  const rows = Array.isArray(arch) ? arch : summarize(arch, { input: options.input, rounding: options.rounding });
   const cols = options.columns ?? (Object.keys(HEADERS) as SummaryColumn[]);
   for (const c of cols) {
     if (!(c in HEADERS)) {
