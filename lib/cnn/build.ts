@@ -49,8 +49,8 @@ export interface BuildModelOptions {
  */
 export function buildModel(arch: Architecture, options: BuildModelOptions = {}): tf.LayersModel {
   const a = resolveArch(arch);
+  checkBuildOptions(a, options);
   const opt = options ?? {};
-  checkBuildOptions(a, opt);
   const layers = adjustedLayers(a.layers, opt);
   const resolved: Architecture = { ...a, layers };
   const rows = summarize(resolved, { input: opt.input }); // throws a DimensionError before building anything
@@ -71,7 +71,6 @@ export function buildModel(arch: Architecture, options: BuildModelOptions = {}):
 
 /** The door of {@link buildModel}: known option keys, layer names TF.js accepts, ranges and enums. */
 function checkBuildOptions(a: Architecture, options: BuildModelOptions): void {
-  const opt = options;
   checkOptions("buildModel", options, {
     classes: true,
     input: true,
@@ -82,6 +81,7 @@ function checkBuildOptions(a: Architecture, options: BuildModelOptions): void {
     name: true,
     initializer: true,
   });
+  const opt = options ?? {};
   checkLayerName("options.name", opt.name);
   a.layers.forEach((l, i) => checkLayerName(`capa ${i + 1}: name`, l.name));
   if (opt.classes !== undefined) checkInteger("options.classes (número de clases)", opt.classes);
