@@ -601,110 +601,123 @@ export function generateExercises(seed: number, options: GenerateExercisesOption
     throw new RangeError(`count debe ser un entero entre 1 y 1000; se recibió ${count}.`);
   }
   const r = seededRandom(seed);
-  const pick = <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)];
-  const int = (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1));
-  const kinds: ExerciseKind[] = [
-    "output",
-    "params",
-    "output",
-    "fits",
-    "padding",
-    "output",
-    "params",
-    "network",
-    "total",
-  ];
+  const draw: Draw = {
+    r,
+    pick: <T>(xs: T[]): T => xs[Math.floor(r() * xs.length)],
+    int: (lo: number, hi: number) => lo + Math.floor(r() * (hi - lo + 1)),
+  };
   const out: Exercise[] = [];
   for (let i = 0; i < count; i++) {
-    const kind = kinds[i % kinds.length];
-    const id = `s${seed}-${i + 1}`;
-    const depth = pick([1, 3, 3, 16, 32, 64]);
-    if (kind === "network" || kind === "total") {
-      const side = pick([28, 32, 64]);
-      const k1 = pick([4, 6, 8, 16]);
-      const f1 = pick([3, 5]);
-      const layers = [
-        `CONV${f1}-${k1}/p${(f1 - 1) / 2}`,
-        "POOL2",
-        `CONV3-${k1 * 2}${r() < 0.5 ? "/p1" : ""}`,
-        "POOL2",
-        `FC-${pick([10, 32, 64])}`,
-      ];
-      const arch = safeArch(`Red-${seed}-${i + 1}`, side, layers, pick([1, 3]));
-      if (arch) {
-        out.push(
-          new Exercise(id, { kind, title: kind === "network" ? "tabla de una red" : "parámetros de una red", arch }),
-        );
-        continue;
-      }
-    }
-    if (kind === "padding") {
-      const f = pick([3, 5, 7]);
-      const n = int(8, 64);
-      out.push(
-        new Exercise(id, {
-          kind,
-          title: `mantener el tamaño (${f}×${f})`,
-          input: { width: n, height: n, depth },
-          layer: { kind: "conv", filters: pick([8, 16, 32]), size: f },
-        }),
-      );
-      continue;
-    }
-    if (kind === "fits") {
-      const f = pick([3, 5, 7, 11]);
-      const s = pick([2, 3, 4]);
-      const p = pick([0, 0, 1, 2]);
-      const n = int(f + s, 80);
-      out.push(
-        new Exercise(id, {
-          kind,
-          title: "¿encaja?",
-          input: { width: n, height: n, depth },
-          layer: { kind: "conv", filters: pick([8, 16]), size: f, stride: s, padding: p },
-        }),
-      );
-      continue;
-    }
-    // output or params: build sizes that fit exactly
-    const usePool = kind === "output" && r() < 0.3;
-    if (usePool) {
-      const f = pick([2, 2, 3]);
-      const s = f === 3 ? pick([2, 3]) : 2;
-      const o1 = int(3, 40);
-      const o2 = r() < 0.7 ? o1 : int(3, 40);
-      out.push(
-        new Exercise(id, {
-          kind,
-          title: "pooling",
-          input: { width: (o1 - 1) * s + f, height: (o2 - 1) * s + f, depth },
-          layer: { kind: "pool", size: f, stride: s },
-        }),
-      );
-      continue;
-    }
-    const f = pick([1, 3, 3, 5, 7]);
-    const s = pick([1, 1, 2]);
-    const p = f === 1 ? 0 : pick([0, (f - 1) / 2, 1]);
-    const o1 = int(4, 56);
-    const o2 = r() < 0.7 ? o1 : int(4, 56);
-    const w = (o1 - 1) * s + f - 2 * p;
-    const h = (o2 - 1) * s + f - 2 * p;
-    if (w < 1 || h < 1) {
+    const kind = GENERATED_KINDS[i % GENERATED_KINDS.length];
+    const depth = draw.pick([1, 3, 3, 16, 32, 64]);
+    const data =
+      (kind === "network" || kind === "total" ? drawNetwork(draw, kind, `Red-${seed}-${i + 1}`) : undefined) ??
+        (kind === "padding"
+          ? drawPadding(draw, depth)
+          : kind === "fits"
+          ? drawFits(draw, depth)
+          : drawSized(draw, kind, depth));
+    if (!data) { // sizes that do not fit: draw this exercise again
       i--;
       continue;
     }
-    const layer: LayerSpec = { kind: "conv", filters: pick([4, 8, 10, 16, 32, 64]), size: f, stride: s, padding: p };
-    out.push(
-      new Exercise(id, {
-        kind,
-        title: kind === "params" ? "parámetros de una CONV" : "volumen de salida",
-        input: { width: w, height: h, depth },
-        layer,
-      }),
-    );
+    out.push(new Exercise(`s${seed}-${i + 1}`, data));
   }
   return out;
+}
+
+/** The seeded draws of {@link generateExercises}. */
+interface Draw {
+  r: () => number;
+  pick: <T>(xs: T[]) => T;
+  int: (lo: number, hi: number) => number;
+}
+
+/** The kinds of generated exercises, in the order they repeat. */
+const GENERATED_KINDS: ExerciseKind[] = [
+  "output",
+  "params",
+  "output",
+  "fits",
+  "padding",
+  "output",
+  "params",
+  "network",
+  "total",
+];
+
+/** A small network (CONV, POOL, CONV, POOL, FC) for the table or total-parameters exercises. */
+function drawNetwork(draw: Draw, kind: ExerciseKind, name: string): ExerciseData | undefined {
+  const { r, pick } = draw;
+  const side = pick([28, 32, 64]);
+  const k1 = pick([4, 6, 8, 16]);
+  const f1 = pick([3, 5]);
+  const layers = [
+    `CONV${f1}-${k1}/p${(f1 - 1) / 2}`,
+    "POOL2",
+    `CONV3-${k1 * 2}${r() < 0.5 ? "/p1" : ""}`,
+    "POOL2",
+    `FC-${pick([10, 32, 64])}`,
+  ];
+  const arch = safeArch(name, side, layers, pick([1, 3]));
+  return arch && { kind, title: kind === "network" ? "tabla de una red" : "parámetros de una red", arch };
+}
+
+/** The padding that keeps the size of an F×F convolution. */
+function drawPadding({ pick, int }: Draw, depth: number): ExerciseData {
+  const f = pick([3, 5, 7]);
+  const n = int(8, 64);
+  return {
+    kind: "padding",
+    title: `mantener el tamaño (${f}×${f})`,
+    input: { width: n, height: n, depth },
+    layer: { kind: "conv", filters: pick([8, 16, 32]), size: f },
+  };
+}
+
+/** Does a strided convolution fit? (often not) */
+function drawFits({ pick, int }: Draw, depth: number): ExerciseData {
+  const f = pick([3, 5, 7, 11]);
+  const s = pick([2, 3, 4]);
+  const p = pick([0, 0, 1, 2]);
+  const n = int(f + s, 80);
+  return {
+    kind: "fits",
+    title: "¿encaja?",
+    input: { width: n, height: n, depth },
+    layer: { kind: "conv", filters: pick([8, 16]), size: f, stride: s, padding: p },
+  };
+}
+
+/** Output volume or parameters of a pooling or convolution layer, with input sizes that fit exactly. */
+function drawSized({ r, pick, int }: Draw, kind: ExerciseKind, depth: number): ExerciseData | undefined {
+  if (kind === "output" && r() < 0.3) {
+    const f = pick([2, 2, 3]);
+    const s = f === 3 ? pick([2, 3]) : 2;
+    const o1 = int(3, 40);
+    const o2 = r() < 0.7 ? o1 : int(3, 40);
+    return {
+      kind,
+      title: "pooling",
+      input: { width: (o1 - 1) * s + f, height: (o2 - 1) * s + f, depth },
+      layer: { kind: "pool", size: f, stride: s },
+    };
+  }
+  const f = pick([1, 3, 3, 5, 7]);
+  const s = pick([1, 1, 2]);
+  const p = f === 1 ? 0 : pick([0, (f - 1) / 2, 1]);
+  const o1 = int(4, 56);
+  const o2 = r() < 0.7 ? o1 : int(4, 56);
+  const w = (o1 - 1) * s + f - 2 * p;
+  const h = (o2 - 1) * s + f - 2 * p;
+  if (w < 1 || h < 1) return undefined;
+  const layer: LayerSpec = { kind: "conv", filters: pick([4, 8, 10, 16, 32, 64]), size: f, stride: s, padding: p };
+  return {
+    kind,
+    title: kind === "params" ? "parámetros de una CONV" : "volumen de salida",
+    input: { width: w, height: h, depth },
+    layer,
+  };
 }
 
 function safeArch(name: string, side: number, layers: string[], depth: number): Architecture | undefined {
