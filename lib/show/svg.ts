@@ -88,10 +88,7 @@ export function filterSvg(input: number | { width: number; height: number }, opt
   const oy = titleH + labelH;
   const W = Math.max(ox + Math.max(outW * cs, textWidth(outLabel, 12)) + 10, textWidth(options.title ?? "", 15) + 10);
   const H = oy + Math.max(ph, outH) * cs + 10;
-  const covered = new Set<string>();
-  for (const q of positions) {
-    for (let i = 0; i < f; i++) for (let j = 0; j < f; j++) covered.add(`${q.top + i},${q.left + j}`);
-  }
+  const g: Grid = { f, p, cs, width, height, pw, ph, outW, outH, ox, oy, positions };
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif">`,
     `<rect width="${W}" height="${H}" fill="white"/>`,
@@ -102,7 +99,37 @@ export function filterSvg(input: number | { width: number; height: number }, opt
   parts.push(
     `<text x="4" y="${oy - 6}" font-size="12">${inLabel}</text>`,
     `<text x="${ox}" y="${oy - 6}" font-size="12">${outLabel}</text>`,
+    ...inputCells(g, options.values),
+    ...outputCells(g),
+    ...slidingWindow(g, options),
+    "</svg>",
   );
+  return new SvgFigure(parts.join(""));
+}
+
+/** The geometry of a {@link filterSvg} drawing. */
+interface Grid {
+  f: number;
+  p: number;
+  cs: number;
+  width: number;
+  height: number;
+  pw: number;
+  ph: number;
+  outW: number;
+  outH: number;
+  ox: number;
+  oy: number;
+  positions: FilterPosition[];
+}
+
+/** The padded input grid: padding cells grey (with 0), cells the filter never covers orange, the values. */
+function inputCells({ f, p, cs, width, height, pw, ph, oy, positions }: Grid, values?: number[][]): string[] {
+  const parts: string[] = [];
+  const covered = new Set<string>();
+  for (const q of positions) {
+    for (let i = 0; i < f; i++) for (let j = 0; j < f; j++) covered.add(`${q.top + i},${q.left + j}`);
+  }
   for (let i = 0; i < ph; i++) {
     for (let j = 0; j < pw; j++) {
       const pad = i < p || j < p || i >= p + height || j >= p + width;
@@ -112,7 +139,7 @@ export function filterSvg(input: number | { width: number; height: number }, opt
           oy + i * cs
         }" width="${cs}" height="${cs}" fill="${fill}" stroke="#999" stroke-width="0.6"/>`,
       );
-      const v = pad ? "0" : options.values ? String(options.values[i - p]?.[j - p] ?? "") : "";
+      const v = pad ? "0" : values ? String(values[i - p]?.[j - p] ?? "") : "";
       if (v) {
         parts.push(
           `<text x="${j * cs + cs / 2}" y="${oy + i * cs + cs * 0.65}" font-size="${
@@ -122,6 +149,12 @@ export function filterSvg(input: number | { width: number; height: number }, opt
       }
     }
   }
+  return parts;
+}
+
+/** The output grid, one cell per filter position. */
+function outputCells({ cs, outW, outH, ox, oy }: Grid): string[] {
+  const parts: string[] = [];
   for (let i = 0; i < outH; i++) {
     for (let j = 0; j < outW; j++) {
       parts.push(
@@ -131,6 +164,12 @@ export function filterSvg(input: number | { width: number; height: number }, opt
       );
     }
   }
+  return parts;
+}
+
+/** The F×F window and the output cell it computes, at one step or animated over every position. */
+function slidingWindow({ f, cs, ox, oy, positions }: Grid, options: FilterSvgOptions): string[] {
+  const parts: string[] = [];
   const win = (q: FilterPosition) => ({ x: q.left * cs, y: oy + q.top * cs, ox: ox + q.col * cs, oy: oy + q.row * cs });
   const first = positions[Math.min(Math.max(options.step ?? 0, 0), positions.length - 1)];
   const a = win(first);
@@ -156,6 +195,5 @@ export function filterSvg(input: number | { width: number; height: number }, opt
       `<rect x="${a.ox}" y="${a.oy}" width="${cs}" height="${cs}" ${stroke}/>`,
     );
   }
-  parts.push("</svg>");
-  return new SvgFigure(parts.join(""));
+  return parts;
 }
