@@ -280,22 +280,25 @@ export {
 // Learning: training, history, evaluation, checkpoints, transfer learning, image retrieval
 export {
   type AugmentFn,
-  compileModel,
-  disposeModel,
-  disposeOptimizer,
   type EarlyStoppingOptions,
   epochPermutation,
-  getLearningRate,
   lossAndAccuracy,
-  makeOptimizer,
   type MonitorName,
   outputClasses,
   type ReduceLrOptions,
-  setLearningRate,
   train,
   type TrainCallbacks,
   type TrainOptions,
 } from "./learn/train.ts";
+export {
+  compileModel,
+  disposeModel,
+  disposeOptimizer,
+  getLearningRate,
+  makeOptimizer,
+  optimizerName,
+  setLearningRate,
+} from "./learn/optimizer.ts";
 export { budgetedEpochs, type GradingBudget, gradingBudget, setGradingBudget } from "./learn/grading.ts";
 export { type EpochLogs, type History, loadHistory, saveHistory } from "./learn/history.ts";
 export {

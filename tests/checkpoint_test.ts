@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { tf } from "../lib/mod.ts";
 import { fileSystemIO, loadCheckpoint, loadModel, saveCheckpoint, saveModel } from "../lib/learn/checkpoint.ts";
 import { writeFileAtomic } from "../lib/engine/files.ts";
-import { disposeModel, train } from "../lib/learn/train.ts";
+import { disposeModel } from "../lib/learn/optimizer.ts";
+import { train } from "../lib/learn/train.ts";
 
 function model(seed: number) {
   return tf.sequential({

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../lib/mod.ts";
 import { evaluate, evaluationMarkdown, predictProbabilities } from "../lib/learn/evaluate.ts";
-import { disposeModel } from "../lib/learn/train.ts";
+import { disposeModel } from "../lib/learn/optimizer.ts";
 
 /** A fixed "model": softmax of a known linear map of the 2×2 input, so predictions are computable by hand. */
 function fixedModel() {

@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { tf } from "../lib/mod.ts";
 import { activeLoops, InterruptedError, runStoppable, stoppableDefaults } from "../lib/engine/interrupt.ts";
-import { disposeModel, train } from "../lib/learn/train.ts";
+import { disposeModel } from "../lib/learn/optimizer.ts";
+import { train } from "../lib/learn/train.ts";
 import { type History } from "../lib/learn/history.ts";
 import { TrainingProgress } from "../lib/show/progress.ts";
 import { LearnerError } from "../lib/engine/learner_error.ts";

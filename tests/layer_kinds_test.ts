@@ -5,7 +5,7 @@ import { layerNotation, parseLayer } from "../lib/cnn/notation.ts";
 import { defineArchitecture, summarize } from "../lib/cnn/architecture.ts";
 import { buildModel } from "../lib/cnn/build.ts";
 import { smallVgg, smallVggSpec } from "../lib/cnn/catalogue.ts";
-import { disposeModel } from "../lib/learn/train.ts";
+import { disposeModel } from "../lib/learn/optimizer.ts";
 
 /** One layer of each kind, in notation, in an order where every one fits. */
 const ONE_OF_EACH = [

@@ -15,7 +15,7 @@ import {
 } from "../lib/show/plots.ts";
 import { augmentationPreview } from "../lib/show/augment_preview.ts";
 import type { History } from "../lib/learn/history.ts";
-import { disposeModel } from "../lib/learn/train.ts";
+import { disposeModel } from "../lib/learn/optimizer.ts";
 import { annotationColor, colorAt, CONFUSION_COLORSCALE, contrastRatio } from "../lib/show/colors.ts";
 
 const history: History = {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../lib/mod.ts";
 import { predictionGrid, predictionLabel, predictions } from "../lib/learn/prediction_grid.ts";
-import { disposeModel } from "../lib/learn/train.ts";
+import { disposeModel } from "../lib/learn/optimizer.ts";
 
 Deno.test("predictions and labels: the true class is named on mistakes only", async () => {
   // A fixed "model": softmax of the mean pixel times [-10, 10] → bright images are class 1, dark ones class 0.

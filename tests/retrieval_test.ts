@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../lib/mod.ts";
 import { extractFeatures, featureModel, nearestNeighbours } from "../lib/learn/retrieval.ts";
-import { disposeModel } from "../lib/learn/train.ts";
+import { disposeModel } from "../lib/learn/optimizer.ts";
 import { seededRandom } from "../lib/data/random.ts";
 
 function tinyCnn() {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../lib/mod.ts";
-import { disposeModel, epochPermutation, lossAndAccuracy, train } from "../lib/learn/train.ts";
+import { disposeModel } from "../lib/learn/optimizer.ts";
+import { epochPermutation, lossAndAccuracy, train } from "../lib/learn/train.ts";
 import { type History, loadHistory, saveHistory } from "../lib/learn/history.ts";
 import { loadCheckpoint } from "../lib/learn/checkpoint.ts";
 

@@ -14,7 +14,8 @@ import { checkAugmentation, checkFineTune, checkFrozenModel } from "../lib/cours
 import { smallVgg } from "../lib/cnn/catalogue.ts";
 import { transferExperiment, transferMarkdown } from "../lib/course/transfer_experiment.ts";
 import { saveModel } from "../lib/learn/checkpoint.ts";
-import { disposeModel, train } from "../lib/learn/train.ts";
+import { disposeModel } from "../lib/learn/optimizer.ts";
+import { train } from "../lib/learn/train.ts";
 
 const tiny = {
   inputShape: [8, 8, 1] as [number, number, number],

@@ -3,7 +3,8 @@ import { tf } from "../lib/mod.ts";
 import { classCounts, type Dataset, datasetFromBytes, disposeDataset, subset } from "../lib/data/dataset.ts";
 import { loadFashionMnist } from "../lib/data/fashion_mnist.ts";
 import { loadMnist } from "../lib/data/mnist.ts";
-import { disposeModel, train } from "../lib/learn/train.ts";
+import { disposeModel } from "../lib/learn/optimizer.ts";
+import { train } from "../lib/learn/train.ts";
 import { splitValidation, TEST_AS_VALIDATION_WARNING, warnIfTestAsValidation } from "../lib/learn/validation.ts";
 
 /** Unbalanced synthetic data (60 / 30 / 10 per class); each image's first pixel encodes its index. */

@@ -11,7 +11,8 @@ import type { RandomAugmentOptions } from "../data/augment.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { formatSpread, type Spread, spread } from "../learn/spread.ts";
 import { formatPercent } from "../engine/format.ts";
-import { disposeModel, lossAndAccuracy, train } from "../learn/train.ts";
+import { disposeModel } from "../learn/optimizer.ts";
+import { lossAndAccuracy, train } from "../learn/train.ts";
 import { type History } from "../learn/history.ts";
 import { checkOptions } from "../engine/validate.ts";
 

@@ -5,7 +5,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "../data/dataset.ts";
-import { disposeModel, train, type TrainOptions } from "../learn/train.ts";
+import { disposeModel } from "../learn/optimizer.ts";
+import { train, type TrainOptions } from "../learn/train.ts";
 import type { History } from "../learn/history.ts";
 import { evaluate } from "../learn/evaluate.ts";
 import { escapeMarkdown, withDisplay } from "../show/display.ts";

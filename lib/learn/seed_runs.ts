@@ -9,7 +9,7 @@ import type { Dataset } from "../data/dataset.ts";
 import { evaluate } from "./evaluate.ts";
 import { formatPercent } from "../engine/format.ts";
 import { formatSpread, type Spread, spread } from "./spread.ts";
-import { disposeModel } from "./train.ts";
+import { disposeModel } from "./optimizer.ts";
 import { type History } from "./history.ts";
 
 /** One run of {@link trainOverSeeds}. */
