@@ -1,7 +1,7 @@
 /**
  * The HTML rendering of an executed notebook shows its plotly figures offline: 00_entorno is executed
- * through the kernel, rendered as `deno task course` does, opened in headless Debian Chromium (DevTools
- * protocol), and every plotly output must have been drawn (`.main-svg`) with no console error.
+ * through the kernel, rendered as `deno task course` does, opened in headless Debian Chromium (puppeteer-core),
+ * and every plotly output must have been drawn (`.main-svg`) with no console error.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";

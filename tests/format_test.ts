@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { formatCompact, formatCount, formatNumber, formatPercent, formatSeconds } from "../lib/format.ts";
+import {
+  formatCompact,
+  formatCount,
+  formatNumber,
+  formatPercent,
+  formatScientific,
+  formatSeconds,
+} from "../lib/engine/format.ts";
 
 Deno.test("formatNumber: decimal comma and thousands point, as the issue's examples", () => {
   assert.equal(formatNumber(2359296), "2.359.296");
@@ -43,4 +50,13 @@ Deno.test("formatCount rounds; formatPercent takes a fraction; formatCompact and
 Deno.test("formatNumber: bad digit options get a clear Spanish error", () => {
   assert.throws(() => formatNumber(1, { decimals: -1 }), /decimals debe ser un entero entre 0 y 20/);
   assert.throws(() => formatNumber(1, { maxDecimals: 1.5 }), /maxDecimals debe ser un entero/);
+});
+
+Deno.test("formatScientific: mantissa with a comma and a superscript power of ten", () => {
+  assert.equal(formatScientific(0.0000301), "3,0·10⁻⁵");
+  assert.equal(formatScientific(1.1e-5, { decimals: 2 }), "1,10·10⁻⁵");
+  assert.equal(formatScientific(123456), "1,2·10⁵");
+  assert.equal(formatScientific(2.5), "2,5");
+  assert.equal(formatScientific(-4e12), "-4,0·10¹²");
+  assert.equal(formatScientific(NaN), "–");
 });

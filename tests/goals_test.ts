@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { checkAccuracyGoal } from "../lib/goals.ts";
+import { checkAccuracyGoal } from "../lib/course/goals.ts";
 
 Deno.test("checkAccuracyGoal: prints a Spanish line when met, throws with both numbers when not", () => {
   const lines: string[] = [];

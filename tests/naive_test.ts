@@ -158,7 +158,12 @@ Deno.test("filterSvg draws the padded grid, the window and the output; uncovered
   const floor = filterSvg(7, { size: 3, stride: 3, rounding: "floor" }).svg;
   assert.equal((floor.match(/#fdd9a8/g) ?? []).length, 7 + 6); // last row and column never covered
   const fig = filterSvg(5, { size: 3, animate: true });
-  assert.equal(fig.mimeBundle()["text/html"], fig.svg);
+  const bundle = fig.mimeBundle();
+  assert.equal(bundle["image/svg+xml"], fig.svg);
+  // text/html is the same SVG as an <img> (kept by the sanitiser of untrusted notebooks)
+  const b64 = bundle["text/html"].match(/^<img src="data:image\/svg\+xml;base64,([^"]+)"/)![1];
+  assert.equal(new TextDecoder().decode(Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))), fig.svg);
+  assert.match(bundle["text/plain"], /salida 3×3/);
   const anim = fig.svg;
   assert.equal((anim.match(/<animate /g) ?? []).length, 4);
 });

@@ -1,12 +1,21 @@
 /**
  * Executes every notebook through the real Deno Jupyter kernel (`tools/notebooks.ts`, as `deno task course`
  * does): instructor notebooks must run end to end; student versions must stop at their first exercise
- * check with the friendly "todavía sin responder" message. Two notebooks run at a time: each test starts
+ * check with the friendly "todavía sin responder" message; their outputs use the Spanish number format
+ * (`tests/number_format_test.ts`). Two notebooks run at a time: each test starts
  * the next notebook before awaiting its own.
  */
 import assert from "node:assert/strict";
-import { isStudentNotebook, listNotebooks, type NotebookResult, runNotebook, UNANSWERED } from "../tools/notebooks.ts";
-import { TEST_AS_VALIDATION_WARNING } from "../lib/validation.ts";
+import {
+  isStudentNotebook,
+  listNotebooks,
+  type NotebookResult,
+  readNotebook,
+  runNotebook,
+  UNANSWERED,
+} from "../tools/notebooks.ts";
+import { englishNumbers } from "../tools/course_checks.ts";
+import { TEST_AS_VALIDATION_WARNING } from "../lib/learn/validation.ts";
 
 const notebooks = listNotebooks({ student: true });
 /** An ASCII-only piece of train()'s warning, found in the executed notebook's JSON however it escapes text. */
@@ -41,6 +50,12 @@ for (const [index, path] of notebooks.entries()) {
           r.error.evalue.includes(UNANSWERED),
           `${name}: se paró con "${r.error.ename}: ${r.error.evalue}" en vez de "${UNANSWERED}…"`,
         );
+        // What the student sees: the Spanish message on one line, without the library's stack frames.
+        const nb = JSON.parse(await Deno.readTextFile(r.executed!));
+        const errors = nb.cells.flatMap((c: { outputs?: { output_type: string }[] }) => c.outputs ?? [])
+          .filter((o: { output_type: string }) => o.output_type === "error");
+        assert.equal(errors.length, 1, `${name}: ${errors.length} salidas de error`);
+        assert.deepEqual(errors[0].traceback, [`${errors[0].ename}: ${errors[0].evalue}`]);
       } else {
         assert.equal(r.error, undefined, `${name}: error inesperado ${r.error?.evalue}`);
       }
@@ -51,6 +66,8 @@ for (const [index, path] of notebooks.entries()) {
         `${name}: entrena con el conjunto de test como validationData (train() avisa de ello)`,
       );
       assert.ok(r.html, `${name}: no se escribió el HTML`);
+      const english = englishNumbers(readNotebook(r.executed));
+      assert.deepEqual(english, [], `${name}: números con punto decimal en las salidas (usa lib/engine/format.ts)`);
     },
   });
 }

@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { tf } from "../lib/mod.ts";
 import {
   activationMapsFigure,
-  augmentationPreview,
   barChart,
   confusionMatrixFigure,
   figureBundle,
@@ -13,10 +12,11 @@ import {
   resetPlotlyEmbedding,
   trainingCurves,
   wrongExamplesFigure,
-} from "../lib/plots.ts";
-import { annotationColor, colorAt, CONFUSION_COLORSCALE, contrastRatio } from "../lib/colors.ts";
-import type { History } from "../lib/train.ts";
-import { disposeModel } from "../lib/train.ts";
+} from "../lib/show/plots.ts";
+import { augmentationPreview } from "../lib/show/augment_preview.ts";
+import type { History } from "../lib/learn/history.ts";
+import { disposeModel } from "../lib/learn/optimizer.ts";
+import { annotationColor, colorAt, CONFUSION_COLORSCALE, contrastRatio } from "../lib/show/colors.ts";
 
 const history: History = {
   epochs: [1, 2, 3].map((e) => ({
@@ -206,4 +206,23 @@ Deno.test("confusionMatrixFigure: every count readable (WCAG contrast ≥ 4.5 on
   ) => [a.text, a.font.color]);
   assert.deepEqual(colors, [["950", "white"], ["3", "black"], ["12", "black"], ["1.035", "white"]]);
   assert.equal(fig.data[0].zmin, 0);
+});
+
+Deno.test("activationMapsFigure includeInput: the input in grey first, then its maps; no tensor left", async () => {
+  const model = tf.sequential({
+    layers: [tf.layers.conv2d({ inputShape: [6, 6, 1], filters: 2, kernelSize: 3, name: "c1", useBias: false })],
+  });
+  const img = tf.tensor3d(Array.from({ length: 36 }, (_, i) => i / 35), [6, 6, 1]);
+  const before = tf.memory().numTensors;
+  const fig = await activationMapsFigure(model, img, { layer: "c1", includeInput: true });
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal(fig.data.length, 3);
+  const titles = (fig.layout.annotations as { text: string }[]).map((a) => a.text);
+  assert.deepEqual(titles, ["entrada", "mapa 0", "mapa 1"]);
+  // The input panel is grey (r = g = b) and rescaled to 0..255: top-left 0, bottom-right 255.
+  const z = fig.data[0].z as number[][][];
+  assert.deepEqual(z[0][0], [0, 0, 0]);
+  assert.deepEqual(z[5][5], [255, 255, 255]);
+  img.dispose();
+  disposeModel(model);
 });

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { type Dataset, datasetFromBytes, disposeDataset } from "../lib/datasets/dataset.ts";
-import { evaluate } from "../lib/evaluate.ts";
-import { formatSpread, spread } from "../lib/spread.ts";
-import { seedRunsRows, trainOverSeeds } from "../lib/seed_runs.ts";
-import { train } from "../lib/train.ts";
+import { type Dataset, datasetFromBytes, disposeDataset } from "../lib/data/dataset.ts";
+import { evaluate } from "../lib/learn/evaluate.ts";
+import { formatSpread, spread } from "../lib/learn/spread.ts";
+import { seedRunsRows, trainOverSeeds } from "../lib/learn/seed_runs.ts";
+import { train } from "../lib/learn/train.ts";
 import { tf } from "../lib/mod.ts";
 
 /** 2×2 images whose first pixel is bright for class 1 and dark for class 0 (plus seeded noise). */

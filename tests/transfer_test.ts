@@ -3,21 +3,19 @@ import { join } from "node:path";
 import { tf } from "../lib/mod.ts";
 import {
   addHead,
-  checkAugmentation,
-  checkFineTune,
-  checkFrozenModel,
   countTrainableParams,
   cutAt,
   freeze,
   loadPretrained,
   setTrainable,
-  smallVgg,
-  transferExperiment,
-  transferMarkdown,
   unfreezeTop,
-} from "../lib/transfer.ts";
-import { saveModel } from "../lib/checkpoint.ts";
-import { disposeModel, train } from "../lib/train.ts";
+} from "../lib/learn/transfer.ts";
+import { checkAugmentation, checkFineTune, checkFrozenModel } from "../lib/course/lab_checks.ts";
+import { smallVgg } from "../lib/cnn/catalogue.ts";
+import { transferExperiment, transferMarkdown } from "../lib/course/transfer_experiment.ts";
+import { saveModel } from "../lib/learn/checkpoint.ts";
+import { disposeModel } from "../lib/learn/optimizer.ts";
+import { train } from "../lib/learn/train.ts";
 
 const tiny = {
   inputShape: [8, 8, 1] as [number, number, number],
@@ -176,7 +174,7 @@ Deno.test("lab checks: unanswered, wrong and right answers for augmentation, fro
   assert.throws(() => checkFineTune(unfrozen, { lr: 1e-4, frozenLr: 1e-3 }), /bloques inferiores/);
   freeze(unfrozen);
   setTrainable(unfrozen, true, { match: /^(block3|head)/ });
-  assert.throws(() => checkFineTune(unfrozen, { lr: 1e-3, frozenLr: 1e-3 }), /demasiado alto/);
+  assert.throws(() => checkFineTune(unfrozen, { lr: 1e-3, frozenLr: 1e-3 }), /demasiado alta/);
   assert.doesNotThrow(() => checkFineTune(unfrozen, { lr: 1e-4, frozenLr: 1e-3 }));
   disposeModel(unfrozen);
 });

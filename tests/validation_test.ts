@@ -1,10 +1,11 @@
 import assert from "node:assert/strict";
 import { tf } from "../lib/mod.ts";
-import { classCounts, type Dataset, datasetFromBytes, disposeDataset, subset } from "../lib/datasets/dataset.ts";
-import { loadFashionMnist } from "../lib/datasets/fashion_mnist.ts";
-import { loadMnist } from "../lib/datasets/mnist.ts";
-import { disposeModel, train } from "../lib/train.ts";
-import { splitValidation, TEST_AS_VALIDATION_WARNING, warnIfTestAsValidation } from "../lib/validation.ts";
+import { classCounts, type Dataset, datasetFromBytes, disposeDataset, subset } from "../lib/data/dataset.ts";
+import { loadFashionMnist } from "../lib/data/fashion_mnist.ts";
+import { loadMnist } from "../lib/data/mnist.ts";
+import { disposeModel } from "../lib/learn/optimizer.ts";
+import { train } from "../lib/learn/train.ts";
+import { splitValidation, TEST_AS_VALIDATION_WARNING, warnIfTestAsValidation } from "../lib/learn/validation.ts";
 
 /** Unbalanced synthetic data (60 / 30 / 10 per class); each image's first pixel encodes its index. */
 function unbalanced(split?: Dataset["split"]): Dataset {

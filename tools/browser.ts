@@ -1,7 +1,10 @@
+/// <reference lib="dom" />
 /**
- * Opens an HTML file in headless Debian Chromium through the DevTools protocol (no browser download, no npm
- * package): counts the plotly figures drawn, collects console errors and uncaught exceptions, and can save a
- * full-page screenshot to look at a rendered notebook.
+ * Headless Debian Chromium for the kit's checks, driven by `puppeteer-core` (no browser download:
+ * `executablePath` is Debian's `/usr/bin/chromium`). {@link launchChromium} starts a browser with a fresh
+ * profile that {@link closeChromium} always removes; {@link renderPage} opens an HTML file, counts the plotly
+ * figures drawn, collects console errors and uncaught exceptions, and can save a full-page screenshot to look
+ * at a rendered notebook. `tools/jupyter_page.ts` drives a live Jupyter page with the same browser.
  *
  * CLI: `deno run -A tools/browser.ts build/html/00_entorno.html [shot.png]` prints the check as JSON.
  * @module
@@ -9,9 +12,118 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
+import puppeteer, { type Browser, type Page } from "puppeteer-core";
 
 /** Debian's Chromium. */
 export const CHROMIUM = "/usr/bin/chromium";
+
+/** Options for {@link launchChromium}. */
+export interface LaunchOptions {
+  /** Viewport width in CSS pixels (default 1100). */
+  width?: number;
+  /** Viewport height in CSS pixels (default 900). */
+  height?: number;
+  /** Extra Chromium flags (e.g. `--allow-file-access-from-files`). */
+  args?: string[];
+}
+
+/** A running headless Chromium and its throw-away profile folder. */
+export interface Chromium {
+  /** The puppeteer browser. */
+  browser: Browser;
+  /** The `--user-data-dir` created for this browser (removed by {@link closeChromium}). */
+  profile: string;
+}
+
+/**
+ * Starts headless Debian Chromium with a fresh profile and no network services (no sync, no component
+ * updates, no QUIC). Close it with {@link closeChromium}, in a `finally`.
+ */
+export async function launchChromium(options: LaunchOptions = {}): Promise<Chromium> {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`No encuentro ${CHROMIUM}: instala el paquete Debian chromium (tools/setup.sh lo hace).`);
+  }
+  const width = options.width ?? 1100, height = options.height ?? 900;
+  const profile = await Deno.makeTempDir({ prefix: "chromium_profile_" });
+  try {
+    const browser = await puppeteer.launch({
+      executablePath: CHROMIUM,
+      ignoreDefaultArgs: true,
+      defaultViewport: { width, height },
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
+      timeout: 60_000,
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        "--mute-audio",
+        `--user-data-dir=${profile}`,
+        `--window-size=${width},${height}`,
+        ...(options.args ?? []),
+        "about:blank",
+      ],
+    });
+    return { browser, profile };
+  } catch (e) {
+    await Deno.remove(profile, { recursive: true }).catch(() => {});
+    throw e;
+  }
+}
+
+/** Closes the browser (killing it if it does not answer) and removes its profile folder. */
+export async function closeChromium(chromium: Chromium | undefined): Promise<void> {
+  if (!chromium) return;
+  const proc = chromium.browser.process();
+  try {
+    await Promise.race([chromium.browser.close(), new Promise((r) => setTimeout(r, 5000))]);
+  } catch { /* already gone */ }
+  if (proc && proc.exitCode === null && proc.signalCode === null) {
+    try {
+      proc.kill("SIGKILL");
+    } catch { /* exited */ }
+  }
+  await Deno.remove(chromium.profile, { recursive: true }).catch(() => {});
+}
+
+/** Collects console errors, uncaught exceptions and failed loads of `page` into the returned array. */
+export function collectPageErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error" || msg.type() === "assert") {
+      const loc = msg.location();
+      // Chromium reports a failed resource load as a console error; keep its URL.
+      errors.push(`console: ${msg.text()}${loc?.url && /Failed to load/.test(msg.text()) ? " " + loc.url : ""}`);
+    }
+  });
+  page.on("pageerror", (err) => {
+    const e = err as Error;
+    errors.push(`excepción: ${e.message ?? String(err)}`);
+  });
+  return errors;
+}
+
+/**
+ * Saves a full-page PNG of `page` atomically. Pages that scroll inside a fixed-height container (the
+ * classic Jupyter page scrolls `#site`) are unrolled first, so the whole notebook is in the picture.
+ */
+export async function screenshotPage(page: Page, path: string): Promise<void> {
+  await page.addStyleTag({
+    content: "html,body{height:auto!important;overflow:visible!important}" +
+      "#site{height:auto!important;overflow:visible!important;position:static!important}",
+  });
+  const tmp = `${path}.${Deno.pid}.tmp.png`;
+  await page.screenshot({ path: tmp as `${string}.png`, fullPage: true, captureBeyondViewport: true });
+  await Deno.rename(tmp, path);
+}
 
 /** Options for {@link renderPage}. */
 export interface RenderOptions {
@@ -33,91 +145,12 @@ export interface RenderResult {
   mainSvgs: number;
   /** Console errors, uncaught exceptions and failed loads. */
   errors: string[];
+  /** Formulas typeset by KaTeX (`.katex` elements; `tools/math_html.ts`). */
+  math: number;
+  /** Markdown cells whose visible text still shows LaTeX source (`$…$`, `\frac`): math left untypeset. */
+  rawMath: number;
   /** Document title. */
   title: string;
-}
-
-interface CdpMessage {
-  id?: number;
-  method?: string;
-  sessionId?: string;
-  // deno-lint-ignore no-explicit-any
-  params?: any;
-  // deno-lint-ignore no-explicit-any
-  result?: any;
-  error?: { message: string };
-}
-
-/** A minimal DevTools protocol client over the browser WebSocket (flattened sessions). */
-class Cdp {
-  #ws: WebSocket;
-  #next = 1;
-  #pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
-  #listeners: Array<(m: CdpMessage) => void> = [];
-
-  private constructor(ws: WebSocket) {
-    this.#ws = ws;
-    ws.onmessage = (ev) => {
-      const msg = JSON.parse(String(ev.data)) as CdpMessage;
-      if (msg.id !== undefined && this.#pending.has(msg.id)) {
-        const p = this.#pending.get(msg.id)!;
-        this.#pending.delete(msg.id);
-        if (msg.error) p.reject(new Error(msg.error.message));
-        else p.resolve(msg.result);
-      } else {
-        for (const l of this.#listeners) l(msg);
-      }
-    };
-  }
-
-  static connect(url: string): Promise<Cdp> {
-    return new Promise((res, rej) => {
-      const ws = new WebSocket(url);
-      ws.onopen = () => res(new Cdp(ws));
-      ws.onerror = () => rej(new Error(`No se pudo conectar con Chromium en ${url}`));
-    });
-  }
-
-  // deno-lint-ignore no-explicit-any
-  send(method: string, params: Record<string, unknown> = {}, sessionId?: string): Promise<any> {
-    const id = this.#next++;
-    this.#ws.send(JSON.stringify({ id, method, params, ...(sessionId ? { sessionId } : {}) }));
-    return new Promise((resolve, reject) => this.#pending.set(id, { resolve, reject }));
-  }
-
-  on(listener: (m: CdpMessage) => void): void {
-    this.#listeners.push(listener);
-  }
-
-  close(): Promise<void> {
-    return new Promise((res) => {
-      if (this.#ws.readyState === WebSocket.CLOSED) return res();
-      this.#ws.onclose = () => res();
-      this.#ws.close();
-    });
-  }
-}
-
-async function readDevtoolsUrl(stderr: ReadableStream<Uint8Array>, timeoutMs: number): Promise<string> {
-  const reader = stderr.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    text += value;
-    const m = text.match(/DevTools listening on (ws:\/\/\S+)/);
-    if (m) {
-      // Keep draining stderr so Chromium never blocks on a full pipe.
-      (async () => {
-        try {
-          while (!(await reader.read()).done) { /* discard */ }
-        } catch { /* closed */ }
-      })();
-      return m[1];
-    }
-  }
-  throw new Error(`Chromium no abrió el puerto de DevTools:\n${text.slice(-2000)}`);
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -127,101 +160,52 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * Waits until every plotly container has its SVG (or the timeout passes).
  */
 export async function renderPage(htmlPath: string, options: RenderOptions = {}): Promise<RenderResult> {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`No encuentro ${CHROMIUM}: instala el paquete Debian chromium (tools/setup.sh lo hace).`);
-  }
   const abs = resolve(htmlPath);
   if (!existsSync(abs)) throw new Error(`No existe ${htmlPath}.`);
   const timeoutMs = (options.timeoutS ?? 60) * 1000;
-  const profile = await Deno.makeTempDir({ prefix: "chromium_profile_" });
-  const child = new Deno.Command(CHROMIUM, {
-    args: [
-      "--headless",
-      "--no-sandbox",
-      "--disable-gpu",
-      "--disable-quic",
-      "--no-first-run",
-      "--disable-background-networking",
-      "--disable-component-update",
-      "--disable-sync",
-      "--disable-dev-shm-usage",
-      "--allow-file-access-from-files",
-      `--user-data-dir=${profile}`,
-      "--remote-debugging-port=0",
-      `--window-size=${options.width ?? 1100},900`,
-      "about:blank",
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  let cdp: Cdp | undefined;
+  let chromium: Chromium | undefined;
   try {
-    cdp = await Cdp.connect(await readDevtoolsUrl(child.stderr, timeoutMs));
-    const errors: string[] = [];
-    let loaded = false;
-    cdp.on((m) => {
-      if (m.method === "Runtime.consoleAPICalled" && (m.params.type === "error" || m.params.type === "assert")) {
-        // deno-lint-ignore no-explicit-any
-        errors.push("console: " + m.params.args.map((a: any) => a.value ?? a.description ?? "").join(" "));
-      } else if (m.method === "Runtime.exceptionThrown") {
-        const d = m.params.exceptionDetails;
-        errors.push(`excepción: ${d.exception?.description ?? d.text} (línea ${d.lineNumber})`);
-      } else if (m.method === "Log.entryAdded" && m.params.entry.level === "error") {
-        errors.push(`log: ${m.params.entry.text} ${m.params.entry.url ?? ""}`.trim());
-      } else if (m.method === "Page.loadEventFired") {
-        loaded = true;
-      }
-    });
-    const { targetId } = await cdp.send("Target.createTarget", { url: "about:blank" });
-    const { sessionId } = await cdp.send("Target.attachToTarget", { targetId, flatten: true });
-    for (const domain of ["Page", "Runtime", "Log"]) await cdp.send(`${domain}.enable`, {}, sessionId);
-    await cdp.send("Page.navigate", { url: pathToFileURL(abs).href }, sessionId);
+    chromium = await launchChromium({ width: options.width, args: ["--allow-file-access-from-files"] });
+    const page = await chromium.browser.newPage();
+    const errors = collectPageErrors(page);
+    await page.goto(pathToFileURL(abs).href, { waitUntil: "load", timeout: timeoutMs });
     const deadline = Date.now() + timeoutMs;
-    const evaluate = async (expression: string) =>
-      (await cdp!.send("Runtime.evaluate", { expression, returnByValue: true }, sessionId)).result.value;
-    const countJs = `(() => {
-      const plots = [...document.querySelectorAll(".js-plotly-plot")];
-      return { plots: plots.length, drawnPlots: plots.filter((p) => p.querySelector(".main-svg")).length,
-               mainSvgs: document.querySelectorAll(".main-svg").length, title: document.title,
-               ready: document.readyState };
-    })()`;
-    let counts = { plots: 0, drawnPlots: 0, mainSvgs: 0, title: "", ready: "" };
-    while (Date.now() < deadline) {
-      counts = await evaluate(countJs);
-      if (loaded && counts.ready === "complete" && counts.drawnPlots === counts.plots) break;
+    const count = () =>
+      page.evaluate(() => {
+        const plots = [...document.querySelectorAll(".js-plotly-plot")];
+        return {
+          plots: plots.length,
+          drawnPlots: plots.filter((p) => p.querySelector(".main-svg")).length,
+          mainSvgs: document.querySelectorAll(".main-svg").length,
+          math: document.querySelectorAll(".jp-MarkdownCell .katex").length,
+          rawMath: [...document.querySelectorAll(".jp-MarkdownCell .jp-RenderedMarkdown")]
+            .filter((e) => {
+              const text = e.cloneNode(true) as HTMLElement; // the cell without its typeset formulas
+              text.querySelectorAll(".katex, code, pre").forEach((k) => k.remove());
+              return /\$[^$\s][^$]*\$|\\frac|\\cdot/.test(text.textContent ?? "");
+            }).length,
+          title: document.title,
+          ready: document.readyState,
+        };
+      });
+    let counts = await count();
+    while (Date.now() < deadline && !(counts.ready === "complete" && counts.drawnPlots === counts.plots)) {
       await sleep(250);
+      counts = await count();
     }
     await sleep(300); // late console errors from figure scripts
-    if (options.screenshot) {
-      const { contentSize } = await cdp.send("Page.getLayoutMetrics", {}, sessionId);
-      const shot = await cdp.send("Page.captureScreenshot", {
-        format: "png",
-        captureBeyondViewport: true,
-        clip: { x: 0, y: 0, width: contentSize.width, height: Math.min(contentSize.height, 16000), scale: 1 },
-      }, sessionId);
-      const bytes = Uint8Array.from(atob(shot.data), (c) => c.charCodeAt(0));
-      const tmp = `${options.screenshot}.${Deno.pid}.tmp`;
-      await Deno.writeFile(tmp, bytes);
-      await Deno.rename(tmp, options.screenshot);
-    }
+    if (options.screenshot) await screenshotPage(page, options.screenshot);
     return {
       plots: counts.plots,
       drawnPlots: counts.drawnPlots,
       mainSvgs: counts.mainSvgs,
+      math: counts.math,
+      rawMath: counts.rawMath,
       errors,
       title: counts.title,
     };
   } finally {
-    try {
-      await cdp?.send("Browser.close");
-    } catch { /* already gone */ }
-    await cdp?.close();
-    try {
-      child.kill("SIGKILL");
-    } catch { /* exited */ }
-    await child.status;
-    await Deno.remove(profile, { recursive: true }).catch(() => {});
+    await closeChromium(chromium);
   }
 }
 

@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
-# Prepares a machine to run the course kit: Debian packages (Jupyter, nbclient, Fashion-MNIST, Vulkan, Chromium),
-# the Deno Jupyter kernel in a project-local XDG_DATA_HOME (<repo>/.jupyter) and the npm dependencies.
+# Prepares a machine to run the course kit: Debian packages (Jupyter, nbclient, classic Notebook 6 for the
+# front-end tests, Fashion-MNIST, Vulkan, Chromium), the Deno Jupyter kernel in a project-local XDG_DATA_HOME
+# (<repo>/.jupyter) and the npm dependencies (puppeteer-core drives Debian's Chromium: no browser download).
 # Idempotent and fast when everything is present; `deno task test` and `deno task course` run it first.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-PACKAGES=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel dataset-fashion-mnist
-  mesa-vulkan-drivers chromium)
+PACKAGES=(jupyter-nbconvert python3-nbclient jupyter-client python3-ipykernel jupyter-notebook
+  dataset-fashion-mnist mesa-vulkan-drivers chromium)
 
 # 1. Debian packages (only what is missing).
 missing=()
@@ -47,30 +48,16 @@ fi
 DENO_EXE="$("$DENO_BIN" eval --quiet 'console.log(Deno.execPath())' 2>/dev/null || true)"
 [[ -x "$DENO_EXE" ]] || DENO_EXE="$(readlink -f "$DENO_BIN")"
 
-# 3. The Deno Jupyter kernel, project-local, with an absolute deno path in its argv.
+# 3. The Deno Jupyter kernel, project-local (XDG_DATA_HOME=<repo>/.jupyter), written by tools/kernelspec.ts (the
+#    same writer as `deno task kernel`): absolute deno path, message-mode interrupts (Stop keeps the kernel).
 export XDG_DATA_HOME="$ROOT/.jupyter"
-KERNEL_DIR="$XDG_DATA_HOME/jupyter/kernels/deno"
-KERNEL_JSON="$KERNEL_DIR/kernel.json"
-want_argv0="\"$DENO_EXE\""
-if [[ ! -f "$KERNEL_JSON" ]] || ! grep -qF "$want_argv0" "$KERNEL_JSON"; then
-  echo "setup: instalando el kernel Deno de Jupyter en $KERNEL_DIR" >&2
-  "$DENO_EXE" jupyter --install --force >/dev/null 2>&1 || "$DENO_EXE" jupyter --unstable --install --force >/dev/null
-  tmp="$KERNEL_JSON.tmp.$$"
-  cat >"$tmp" <<JSON
-{
-  "argv": [
-    "$DENO_EXE",
-    "jupyter",
-    "--kernel",
-    "--conn",
-    "{connection_file}"
-  ],
-  "display_name": "Deno",
-  "language": "typescript",
-  "env": { "NO_COLOR": "1" }
-}
-JSON
-  mv -f "$tmp" "$KERNEL_JSON"
+"$DENO_EXE" run --quiet --allow-read --allow-write --allow-env --allow-run tools/kernelspec.ts \
+  --data-dir "$XDG_DATA_HOME/jupyter" --quiet
+
+# 3b. The key that signs executed notebooks (`jupyter trust`, tools/static_outputs.ts), made once here: two
+# notebooks signed at the same time on a fresh machine would otherwise each write a key, and one loses.
+if [[ ! -f "$XDG_DATA_HOME/jupyter/notebook_secret" ]] && [[ -x /usr/bin/python3 ]]; then
+  /usr/bin/python3 -c "from nbformat.sign import NotebookNotary as N; N().secret" >/dev/null
 fi
 
 # 4. npm dependencies (node_modules/, nodeModulesDir: auto).
