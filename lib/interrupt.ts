@@ -164,12 +164,11 @@ export class StoppableLoop {
   repair(): void {
     const s = engineState();
     while (s.scopeStack.length > this.scopeDepth) tf.engine().endScope();
-    if (s.gradientDepth > this.gradientDepth) {
-      if (this.gradientDepth === 0 && s.activeTape) {
-        for (const node of s.activeTape) for (const t of node.saved ?? []) t.dispose();
-        s.activeTape = null;
-      }
-      s.gradientDepth = this.gradientDepth;
+    s.gradientDepth = Math.min(s.gradientDepth, this.gradientDepth);
+    if (this.gradientDepth === 0 && s.activeTape) {
+      // Cut inside tf.grad/variableGrads (forward or backward pass): the tape's saved tensors are kept ones.
+      for (const node of s.activeTape) for (const t of node.saved ?? []) t.dispose();
+      s.activeTape = null;
     }
     s.kernelDepth = 0;
     tf.dispose(this.pending);

@@ -521,6 +521,7 @@ async function trainWatched(
         const { value, grads } = tf.variableGrads(() => {
           const p = model.apply(xb, { training: true }) as tf.Tensor2D;
           correct = tf.keep(tf.equal(p.argMax(1), yb.argMax(1)).toFloat().sum());
+          loop.hold([correct]); // kept tensors outlive the step's scope: freed by the loop if Stop cuts the step
           return tf.metrics.categoricalCrossentropy(yb, p).mean() as tf.Scalar;
         }, trainable);
         if (wd > 0) {
