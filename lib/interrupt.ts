@@ -60,8 +60,6 @@ const active = new Set<StoppableLoop>();
 export class StoppableLoop {
   /** What runs, for messages ("Entrenamiento", "Evaluación"…). */
   readonly label: string;
-  /** Where the loop is, for the message (kept up to date by the loop, e.g. "época 2/5, lote 37/469"). */
-  where = "";
   /** True once an interruption was detected. */
   interrupted = false;
   /**

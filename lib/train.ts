@@ -271,7 +271,10 @@ export async function lossAndAccuracy(
   const numClasses = outputClasses(model);
   const s = await runStoppable(
     "Evaluación",
-    (loop) => sumsOver(model, data.images, data.labels, numClasses, options.batchSize ?? 256, loop),
+    (loop) => {
+      loop.onStop = () => "Evaluación detenida (Stop): vuelve a ejecutar la celda para calcularla entera.";
+      return sumsOver(model, data.images, data.labels, numClasses, options.batchSize ?? 256, loop);
+    },
   );
   return { loss: s.loss / s.n, acc: s.correct / s.n };
 }
