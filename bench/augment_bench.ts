@@ -5,9 +5,9 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { initRuntime, type RuntimeInfo } from "../lib/runtime.ts";
-import { augmentImageRaw, type AugmentRanges, randomAugment } from "../lib/augment.ts";
-import { sampleImagePath } from "../lib/datasets/photos.ts";
+import { initRuntime, type RuntimeInfo } from "../lib/engine/runtime.ts";
+import { augmentImageRaw, type AugmentRanges, randomAugment } from "../lib/data/augment.ts";
+import { sampleImagePath } from "../lib/data/photos.ts";
 
 /** The transforms timed: every kind at once, with the ranges a course notebook uses. */
 const RANGES: AugmentRanges = {

@@ -3,7 +3,11 @@
  * (channels last here, channels first there; identical parameter counts).
  * @module
  */
-import * as tf from "@tensorflow/tfjs";
+import type * as tf from "@tensorflow/tfjs";
+import { defineArchitecture } from "../lib/cnn/architecture.ts";
+import type { Architecture } from "../lib/cnn/notation.ts";
+import { buildModel } from "../lib/cnn/build.ts";
+import { lenet5 as lenet5Spec } from "../lib/cnn/catalogue.ts";
 
 /** A benchmark model: how to build it and the shape of one input sample `[height, width, channels]`. */
 export interface BenchModel {
@@ -14,49 +18,34 @@ export interface BenchModel {
   /** Number of random samples the protocol trains and infers on. */
   n: number;
   /** Builds a fresh, uncompiled model. */
-  build: () => tf.Sequential;
+  build: () => tf.LayersModel;
 }
 
-/** LeNet-5 on 28×28×1: conv 5×5×6 same → pool → conv 5×5×16 valid → pool → 120 → 84 → 10 (61,706 parameters). */
-export function lenet5(): tf.Sequential {
-  return tf.sequential({
-    layers: [
-      tf.layers.conv2d({ inputShape: [28, 28, 1], filters: 6, kernelSize: 5, padding: "same", activation: "relu" }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.conv2d({ filters: 16, kernelSize: 5, padding: "valid", activation: "relu" }),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 120, activation: "relu" }),
-      tf.layers.dense({ units: 84, activation: "relu" }),
-      tf.layers.dense({ units: 10, activation: "softmax" }),
-    ],
-  });
+/** LeNet-5 on 28×28×1 (the catalogue's `lenet5`: CONV5-6/p2, POOL2, CONV5-16, POOL2, FC-120, FC-84, FC-10; 61,706 parameters). */
+export function lenet5(): tf.LayersModel {
+  return buildModel(lenet5Spec);
 }
 
 /** VGG-ish on 32×32×3: 2× conv 3×3×32 → pool → 2× conv 3×3×64 → pool → dense 128 → dropout 0.5 → 10. */
-export function vggish(): tf.Sequential {
-  const conv = (filters: number, first = false) =>
-    tf.layers.conv2d({
-      ...(first ? { inputShape: [32, 32, 3] } : {}),
-      filters,
-      kernelSize: 3,
-      padding: "same",
-      activation: "relu",
-    });
-  return tf.sequential({
-    layers: [
-      conv(32, true),
-      conv(32),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      conv(64),
-      conv(64),
-      tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.flatten(),
-      tf.layers.dense({ units: 128, activation: "relu" }),
-      tf.layers.dropout({ rate: 0.5 }),
-      tf.layers.dense({ units: 10, activation: "softmax" }),
-    ],
-  });
+export const vggishSpec: Architecture = defineArchitecture("VGG-ish", {
+  input: "32x32x3",
+  layers: [
+    "CONV3-32/p1",
+    "CONV3-32/p1",
+    "POOL2",
+    "CONV3-64/p1",
+    "CONV3-64/p1",
+    "POOL2",
+    "FC-128",
+    "DROPOUT0.5",
+    "FC-10",
+  ],
+  description: "Red del benchmark, igual capa a capa que la del par de PyTorch.",
+});
+
+/** Builds the {@link vggishSpec} model. */
+export function vggish(): tf.LayersModel {
+  return buildModel(vggishSpec);
 }
 
 /** The benchmark suite, in the peer's order and with its sample counts. */

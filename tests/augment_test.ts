@@ -15,7 +15,7 @@ import {
   tf,
   useBackend,
 } from "../lib/mod.ts";
-import { seededRandom } from "../lib/datasets/random.ts";
+import { seededRandom } from "../lib/data/random.ts";
 
 const ALL: RandomAugmentOptions = {
   seed: 11,
@@ -136,7 +136,7 @@ Deno.test("randomAugment: tf.memory().numTensors unchanged after 100 augmented b
 
 Deno.test("randomAugment: argument errors name the field", () => {
   const x = batch(1, 4, 4, 1);
-  assert.throws(() => randomAugment(x, {} as RandomAugmentOptions), /options\.seed debe ser un número/);
+  assert.throws(() => randomAugment(x, {} as RandomAugmentOptions), /options\.seed \(semilla\) debe ser un número/);
   assert.throws(() => randomAugment(x, { seed: 1, rotation: -5 }), /rotation debe ser un número entre 0 y 180.*-5/);
   assert.throws(() => randomAugment(x, { seed: 1, crop: 1.5 }), /crop debe estar en \(0, 1\].*1\.5/);
   assert.throws(() => randomAugment(x, { seed: 1, flip: "diagonal" as "both" }), /flip debe ser.*"diagonal"/);
@@ -204,5 +204,5 @@ Deno.test("sharp pipeline: deterministic, output size, flip equals sharp's flop,
   const grid = await augmentPreview({ path }, 3, { rotation: 15, size: 40, cols: 4, seed: 3 });
   const meta = await sharp(grid).metadata();
   assert.equal(meta.width, 4 * 40 + 5 * 4);
-  await assert.rejects(augmentPreview(path, 0), /n debe ser un entero entre 1 y 64/);
+  await assert.rejects(augmentPreview(path, 0), /n debe ser un entero ≥ 1 y ≤ 64/);
 });

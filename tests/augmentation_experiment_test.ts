@@ -1,34 +1,48 @@
 import assert from "node:assert/strict";
-import { augmentationExperiment, tf } from "../lib/mod.ts";
+import { augmentationExperiment, disposeDataset, loadFashionMnist, splitValidation, spread, tf } from "../lib/mod.ts";
 
-Deno.test("augmentationExperiment: same CNN with and without augmentation; smaller gap with it; no leak", async () => {
+Deno.test("spread: mean, sample standard deviation and range (hand-computed)", () => {
+  const s = spread([0.7, 0.8, 0.9]);
+  assert.ok(Math.abs(s.mean - 0.8) < 1e-12);
+  assert.ok(Math.abs(s.std - 0.1) < 1e-12); // sqrt((0.01 + 0 + 0.01) / 2)
+  assert.deepEqual([s.min, s.max], [0.7, 0.9]);
+  assert.equal(spread([0.5]).std, 0);
+  assert.throws(() => spread([]), /al menos un valor/);
+});
+
+Deno.test("augmentationExperiment: both conditions over every seed, on untouched validation data; no leak", async () => {
+  const all = await loadFashionMnist({ split: "train", limit: 400, seed: 3 });
+  const { train, validation } = await splitValidation(all, { size: 200, seed: 0 });
   const before = tf.memory().numTensors;
-  const opts = {
-    perClass: 20,
-    valPerClass: 20,
-    epochs: 12,
-    batchSize: 20,
-    seed: 0,
-    variedValidation: { translate: 0.1 },
-  };
-  const r = await augmentationExperiment(opts);
+  const r = await augmentationExperiment({ train, validation }, { epochs: 4, batchSize: 50, seeds: [0, 1, 2] });
   assert.deepEqual(r.sizes, { train: 200, validation: 200 });
-  for (const run of [r.plain, r.augmented]) {
-    assert.equal(run.trainAcc.length, 12);
-    assert.equal(run.valAcc.length, 12);
-    assert.equal(run.history.epochs.length, 12);
-    assert.equal(run.variedValAcc?.length, 12);
-    assert.ok(run.trainAcc.every((a) => a >= 0 && a <= 1) && run.valAcc.every((a) => a >= 0 && a <= 1));
-    // The gap is the mean of train − validation accuracy over the last 3 epochs.
-    const g = [9, 10, 11].reduce((s, i) => s + run.trainAcc[i] - run.valAcc[i], 0) / 3;
-    assert.ok(Math.abs(g - run.gap) < 1e-9);
+  assert.deepEqual(r.seeds, [0, 1, 2]);
+  assert.equal(r.lastEpochs, 3);
+  for (const c of [r.plain, r.augmented]) {
+    assert.equal(c.runs.length, 3);
+    assert.deepEqual(c.runs.map((x) => x.seed), [0, 1, 2]);
+    for (const run of c.runs) {
+      assert.equal(run.trainAcc.length, 4);
+      assert.equal(run.valAcc.length, 4);
+      // Final figures are the mean of the last 3 epochs; the gap is train − validation.
+      const last3 = (v: number[]) => (v[1] + v[2] + v[3]) / 3;
+      assert.ok(Math.abs(run.finalValAcc - last3(run.valAcc)) < 1e-12);
+      assert.ok(Math.abs(run.gap - (last3(run.trainAcc) - last3(run.valAcc))) < 1e-12);
+    }
+    // The spread is over the seeds, and the mean curve is the mean of the seeds' curves.
+    const vals = c.runs.map((x) => x.finalValAcc);
+    assert.deepEqual(c.valAcc, spread(vals));
+    const e2 = c.runs.reduce((s, x) => s + x.valAcc[1], 0) / 3;
+    assert.ok(Math.abs(c.meanHistory.epochs[1].valAcc! - e2) < 1e-12);
+    assert.equal(c.meanHistory.epochs.length, 4);
   }
-  // Both runs are measured the same way: on the un-augmented training images, in inference mode.
-  assert.ok(r.plain.trainAcc.at(-1)! > 0.5, `the CNN learns (${r.plain.trainAcc.at(-1)})`);
-  assert.ok(
-    r.augmented.gap < r.plain.gap,
-    `gap with augmentation ${r.augmented.gap.toFixed(3)} < without ${r.plain.gap.toFixed(3)}`,
-  );
+  // Different seeds give different runs; the plain run learns something (10 classes: chance is 0.1).
+  assert.notEqual(r.plain.runs[0].valAcc[3], r.plain.runs[1].valAcc[3]);
+  assert.ok(r.plain.valAcc.mean > 0.3, `plain validation accuracy ${r.plain.valAcc.mean}`);
+  // The caller's datasets are left alone (not disposed).
+  assert.equal(validation.images.isDisposed, false);
   assert.equal(tf.memory().numTensors, before);
-  await assert.rejects(augmentationExperiment({ perClass: 0 }), /perClass debe ser un entero ≥ 1 y es 0/);
+  await assert.rejects(augmentationExperiment({ train, validation: undefined as never }), /data\.validation debe ser/);
+  await assert.rejects(augmentationExperiment({ train, validation }, { seeds: [] }), /seeds debe ser una lista/);
+  disposeDataset(all, train, validation);
 });

@@ -1,15 +1,10 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { tf } from "../lib/mod.ts";
-import {
-  fileSystemIO,
-  loadCheckpoint,
-  loadModel,
-  saveCheckpoint,
-  saveModel,
-  writeFileAtomic,
-} from "../lib/checkpoint.ts";
-import { disposeModel, train } from "../lib/train.ts";
+import { fileSystemIO, loadCheckpoint, loadModel, saveCheckpoint, saveModel } from "../lib/learn/checkpoint.ts";
+import { writeFileAtomic } from "../lib/engine/files.ts";
+import { disposeModel } from "../lib/learn/optimizer.ts";
+import { train } from "../lib/learn/train.ts";
 
 function model(seed: number) {
   return tf.sequential({
@@ -70,8 +65,8 @@ Deno.test("an interrupted save leaves the previous checkpoint loadable; the next
     () => saveModel(b, dir, { beforeCommit: () => Promise.reject(new Error("corte de luz simulado")) }),
     /corte de luz simulado/,
   );
-  // The new weights file is on disk, but model.json still names the old one.
-  assert.equal([...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".bin")).length, 2);
+  // The uncommitted weights file is removed (no orphan); model.json still names the old one.
+  assert.equal([...Deno.readDirSync(dir)].filter((e) => e.name.endsWith(".bin")).length, 1);
   const back = await loadModel(dir);
   assert.deepEqual(await weightsOf(back), before);
   assert.notDeepEqual(await weightsOf(b), before);

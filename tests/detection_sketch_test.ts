@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import sharp from "sharp";
 import { tf } from "../lib/mod.ts";
-import { colorRangeMask, drawBoxes, overlayMask } from "../lib/detection_sketch.ts";
+import { colorRangeMask, drawBoxes, overlayMask } from "../lib/show/detection_sketch.ts";
 
 async function decode(png: Uint8Array) {
   const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
-import { alexnet, defineArchitecture, lenet5, summarize } from "../lib/architectures.ts";
-import { architectureSvg } from "../lib/diagrams.ts";
+import { alexnet, lenet5 } from "../lib/cnn/catalogue.ts";
+import { defineArchitecture, summarize } from "../lib/cnn/architecture.ts";
+import { architectureSvg } from "../lib/show/diagrams.ts";
 
 Deno.test("architectureSvg: one box per spatial volume, one bar per vector, labelled with summarize's volumes", () => {
   const svg = architectureSvg(lenet5).svg;

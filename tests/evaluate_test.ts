@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { tf } from "../lib/mod.ts";
-import { evaluate, evaluationMarkdown, predictProbabilities } from "../lib/evaluate.ts";
-import { disposeModel } from "../lib/train.ts";
+import { evaluate, evaluationMarkdown, predictProbabilities } from "../lib/learn/evaluate.ts";
+import { disposeModel } from "../lib/learn/optimizer.ts";
 
 /** A fixed "model": softmax of a known linear map of the 2×2 input, so predictions are computable by hand. */
 function fixedModel() {
@@ -49,8 +49,8 @@ Deno.test("evaluate: accuracy, confusion matrix, precision/recall and confident 
   assert.ok(Math.abs((await ref.data())[0] - ev.loss) < 1e-4);
   ref.dispose();
   const md = evaluationMarkdown(ev);
-  assert.match(md, /Accuracy: 66\.7 %/);
-  assert.match(md, /\| 1 \| b \| 100\.0 % \| 66\.7 % \| 3 \|/);
+  assert.match(md, /Exactitud: 66,7 %/);
+  assert.match(md, /\| 1 \| b \| 100,0 % \| 66,7 % \| 3 \|/);
   // deno-lint-ignore no-explicit-any
   const bundle = (ev as any)[Symbol.for("Jupyter.display")]();
   assert.ok(bundle["text/markdown"].includes("precision"));
@@ -79,7 +79,10 @@ Deno.test("evaluate rejects labels outside the model's classes", async () => {
   const m = fixedModel();
   const images = tf.zeros([1, 2, 2, 1]) as tf.Tensor4D;
   const labels = tf.tensor1d([7], "int32");
-  await assert.rejects(() => evaluate(m, { images, labels, classNames: [] }), /La etiqueta 7 del ejemplo 0/);
+  await assert.rejects(
+    () => evaluate(m, { images, labels, classNames: [] }),
+    /data\.labels\[0\] = 7 no es una clase del modelo/,
+  );
   tf.dispose([images, labels]);
   disposeModel(m);
 });

@@ -232,3 +232,27 @@ Deno.test("generateExercises / ejercicios: reproducible, varied, solvable and ch
   assert.equal(denseParams(v(28, 28, 1), 6272).weights, ANSWERS[23]);
   assert.ok(new DimensionError("x") instanceof Error);
 });
+
+Deno.test("checkNetwork gives partial credit: the fraction of rows fully right", () => {
+  const ex = exercise(22);
+  const rows = [
+    { output: "28x28x8", params: 80 },
+    { output: "14x14x8", params: 0 },
+    { output: "14x14x16", params: 1168 },
+    { output: "7x7x16", params: 0 },
+    { output: "1x1x10", params: 7850 },
+  ];
+  checkNetwork(ex, rows); // reference: all right
+  const credit = (answer: typeof rows) => {
+    try {
+      checkNetwork(ex, answer);
+      return 1;
+    } catch (e) {
+      assert.ok(e instanceof ExerciseError);
+      return e.credit;
+    }
+  };
+  assert.equal(credit(rows.map((r, i) => (i === 4 ? { ...r, params: 7840 } : r))), 4 / 5);
+  assert.equal(credit(rows.map((r, i) => (i < 2 ? { ...r, output: "1x1x1" } : r))), 3 / 5);
+  assert.equal(new ExerciseError("x").credit, 0);
+});

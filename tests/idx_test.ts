@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { gzipSync } from "node:zlib";
 import { join } from "node:path";
-import { parseIdx, readIdx, readIdxPair } from "../lib/datasets/idx.ts";
+import { parseIdx, readIdx, readIdxPair } from "../lib/data/idx.ts";
 
 const DEBIAN = "/usr/share/datasets/fashion-mnist";
 

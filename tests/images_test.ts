@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import sharp from "sharp";
 import { imageGrid, tf, toPng } from "../lib/mod.ts";
 
-/** Decodes PNG bytes with sharp (independent of lib/images.ts) to raw RGB. */
+/** Decodes PNG bytes with sharp (independent of lib/show/images.ts) to raw RGB. */
 async function decode(png: Uint8Array): Promise<{ data: Uint8Array; width: number; height: number }> {
   const { data, info } = await sharp(png).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   assert.equal(info.channels, 3);
@@ -36,7 +36,7 @@ Deno.test("toPng: a 28×28 grey image is enlarged ×4 with nearest neighbour; no
   x.dispose();
   fmap.dispose();
   const bad = tf.zeros([4, 4, 2]) as tf.Tensor3D;
-  await assert.rejects(toPng(bad), /1 o 3 canales y esta tiene 2/);
+  await assert.rejects(toPng(bad), /1 canal \(gris\), 3 \(RGB\) o 4 \(RGBA\) y esta tiene 2/);
   bad.dispose();
 });
 

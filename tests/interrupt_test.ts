@@ -6,10 +6,12 @@
  */
 import assert from "node:assert/strict";
 import { tf } from "../lib/mod.ts";
-import { activeLoops, InterruptedError, runStoppable, stoppableDefaults } from "../lib/interrupt.ts";
-import { disposeModel, type History, train } from "../lib/train.ts";
-import { TrainingProgress } from "../lib/progress.ts";
-import { LearnerError } from "../lib/learner_error.ts";
+import { activeLoops, InterruptedError, runStoppable, stoppableDefaults } from "../lib/engine/interrupt.ts";
+import { disposeModel } from "../lib/learn/optimizer.ts";
+import { train } from "../lib/learn/train.ts";
+import { type History } from "../lib/learn/history.ts";
+import { TrainingProgress } from "../lib/show/progress.ts";
+import { LearnerError } from "../lib/engine/learner_error.ts";
 
 const never = () => new Promise<never>(() => {});
 // deno-lint-ignore no-explicit-any

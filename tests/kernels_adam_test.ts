@@ -3,8 +3,8 @@
  */
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { type BackendName, initRuntime, useBackend } from "../lib/runtime.ts";
-import { ADAM_KERNEL, setFusedAdam, wasmAdamActive } from "../lib/kernels_adam.ts";
+import { type BackendName, initRuntime, useBackend } from "../lib/engine/runtime.ts";
+import { ADAM_KERNEL, setFusedAdam, wasmAdamActive } from "../lib/engine/adam.ts";
 
 await initRuntime({ quiet: true, backend: "cpu" });
 

@@ -1,5 +1,5 @@
 /**
- * Every kernel registered by lib/kernels_wasm.ts, checked against the cpu backend's stock kernels
+ * Every kernel registered by lib/engine/kernels.ts, checked against the cpu backend's stock kernels
  * (the independent reference) on many shapes; plus one whole LeNet-5 training step. The same
  * comparisons run on webgpu when an adapter exists, and the conv-gradient kernels it registers on the
  * cpu backend are checked against the stock cpu ones.
@@ -7,7 +7,8 @@
 import { lenet5 } from "../bench/models.ts";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { type BackendName, initRuntime, useBackend, webgpuAdapter } from "../lib/runtime.ts";
+import { type BackendName, initRuntime, useBackend, webgpuAdapter } from "../lib/engine/runtime.ts";
+import { forcePool, setupPools } from "../lib/engine/pool.ts";
 import {
   CPU_FAST_KERNELS,
   fastKernelFuncs,
@@ -15,7 +16,7 @@ import {
   registerFastKernels,
   restoreStockKernels,
   WASM_FAST_KERNELS,
-} from "../lib/kernels_wasm.ts";
+} from "../lib/engine/kernels.ts";
 
 await initRuntime({ quiet: true, backend: "cpu" });
 // The reference is TF.js' own cpu code: the fast cpu kernels (same identities as on wasm) are switched
@@ -227,6 +228,12 @@ async function lenetUpdates(backend: BackendName, initial: Float32Array[]): Prom
   model.dispose();
   return after.map((w, i) => w.map((v, j) => v - initial[i][j]));
 }
+
+// wasm runs threaded by default (one thread per core); every wasm kernel here is forced onto all threads,
+// the strictest check of threaded results against the cpu reference (the per-kernel choice would run these
+// small shapes on one thread).
+await useBackend("wasm");
+if (setupPools()) forcePool("all");
 
 const BACKENDS: BackendName[] = ["wasm"];
 if (await webgpuAdapter()) BACKENDS.push("webgpu");

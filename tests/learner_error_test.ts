@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { LearnerError } from "../lib/learner_error.ts";
-import { checkConvOutput, exercise, ExerciseError } from "../lib/exercises.ts";
-import { convOutput, DimensionError } from "../lib/dimensions.ts";
-import { readIdx } from "../lib/datasets/idx.ts";
+import { LearnerError } from "../lib/engine/learner_error.ts";
+import { checkConvOutput, exercise, ExerciseError } from "../lib/course/exercises.ts";
+import { convOutput, DimensionError } from "../lib/cnn/dimensions.ts";
+import { readIdx } from "../lib/data/idx.ts";
 
 /** What the Deno kernel shows as the traceback of a thrown error: `error.stack`, split in lines. */
 function traceback(e: unknown): string[] {

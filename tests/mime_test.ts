@@ -1,15 +1,15 @@
 /**
- * Text alternatives of the kit's rich outputs (`lib/mime.ts`) and the bundles that carry them: a front end
+ * Text alternatives of the kit's rich outputs (`lib/show/mime.ts`) and the bundles that carry them: a front end
  * that shows only `text/plain` (an untrusted notebook, a terminal) still gets the table, the figure's numbers,
  * the statement.
  */
 import assert from "node:assert/strict";
-import { base64, figureText, plainText, svgImgHtml, svgText, textTable } from "../lib/mime.ts";
-import { dataTable } from "../lib/tables.ts";
-import { barChart, figureBundle, trainingCurves } from "../lib/plots.ts";
-import { exercise } from "../lib/exercises.ts";
-import { architectureSvg } from "../lib/diagrams.ts";
-import { lenet5 } from "../lib/architectures.ts";
+import { base64, figureText, plainText, svgImgHtml, svgText, textTable } from "../lib/show/mime.ts";
+import { dataTable } from "../lib/show/tables.ts";
+import { barChart, figureBundle, trainingCurves } from "../lib/show/plots.ts";
+import { exercise } from "../lib/course/exercises.ts";
+import { architectureSvg } from "../lib/show/diagrams.ts";
+import { lenet5 } from "../lib/cnn/catalogue.ts";
 
 Deno.test("textTable pads every column to its widest cell, numbers right-aligned, totals under a rule", () => {
   const t = textTable(["capa", "parámetros"], [["conv1", "156"], ["fc", "10.164"]], {
@@ -79,7 +79,8 @@ Deno.test("bundles carry text/plain: table as aligned text, exercise as its stat
 });
 
 Deno.test("svgText and svgImgHtml: labels as text, the SVG round-trips through the data URI", () => {
-  const svg = '<svg xmlns="http://www.w3.org/2000/svg"><text x="1">a &lt; b</text><text>ñ</text></svg>';
+  const svg = '<svg xmlns="http://www.w3.org/2000/svg"><text x="1">a &lt; b</text><text>0</text><text>ñ</text>' +
+    "<text>-1,5</text></svg>";
   assert.equal(svgText(svg), "a < b · ñ");
   const html = svgImgHtml(svg, 'dice "hola"');
   assert.match(html, /alt="dice &quot;hola&quot;"/);

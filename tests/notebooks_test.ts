@@ -1,13 +1,25 @@
 /**
  * Executes every notebook through the real Deno Jupyter kernel (`tools/notebooks.ts`, as `deno task course`
  * does): instructor notebooks must run end to end; student versions must stop at their first exercise
- * check with the friendly "todavía sin responder" message. Two notebooks run at a time: each test starts
+ * check with the friendly "todavía sin responder" message; their outputs use the Spanish number format
+ * (`tests/number_format_test.ts`). Two notebooks run at a time: each test starts
  * the next notebook before awaiting its own.
  */
 import assert from "node:assert/strict";
-import { isStudentNotebook, listNotebooks, type NotebookResult, runNotebook, UNANSWERED } from "../tools/notebooks.ts";
+import {
+  isStudentNotebook,
+  listNotebooks,
+  type NotebookResult,
+  readNotebook,
+  runNotebook,
+  UNANSWERED,
+} from "../tools/notebooks.ts";
+import { englishNumbers } from "../tools/course_checks.ts";
+import { TEST_AS_VALIDATION_WARNING } from "../lib/learn/validation.ts";
 
 const notebooks = listNotebooks({ student: true });
+/** An ASCII-only piece of train()'s warning, found in the executed notebook's JSON however it escapes text. */
+const WARNING_ASCII = TEST_AS_VALIDATION_WARNING.match(/validationData es el conjunto de test/)![0];
 const started = new Map<string, Promise<NotebookResult>>();
 
 /** Starts a notebook once; at most two run at a time (the runner's machine-wide slots also enforce it). */
@@ -48,7 +60,14 @@ for (const [index, path] of notebooks.entries()) {
         assert.equal(r.error, undefined, `${name}: error inesperado ${r.error?.evalue}`);
       }
       assert.ok(r.executed, `${name}: no se escribió el cuaderno ejecutado`);
+      // train() warns when a test split is passed as validationData: no notebook may validate on test.
+      assert.ok(
+        !Deno.readTextFileSync(r.executed).includes(WARNING_ASCII),
+        `${name}: entrena con el conjunto de test como validationData (train() avisa de ello)`,
+      );
       assert.ok(r.html, `${name}: no se escribió el HTML`);
+      const english = englishNumbers(readNotebook(r.executed));
+      assert.deepEqual(english, [], `${name}: números con punto decimal en las salidas (usa lib/engine/format.ts)`);
     },
   });
 }

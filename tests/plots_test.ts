@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { tf } from "../lib/mod.ts";
 import {
   activationMapsFigure,
-  augmentationPreview,
   barChart,
   confusionMatrixFigure,
   figureBundle,
@@ -13,9 +12,11 @@ import {
   resetPlotlyEmbedding,
   trainingCurves,
   wrongExamplesFigure,
-} from "../lib/plots.ts";
-import type { History } from "../lib/train.ts";
-import { disposeModel } from "../lib/train.ts";
+} from "../lib/show/plots.ts";
+import { augmentationPreview } from "../lib/show/augment_preview.ts";
+import type { History } from "../lib/learn/history.ts";
+import { disposeModel } from "../lib/learn/optimizer.ts";
+import { annotationColor, colorAt, CONFUSION_COLORSCALE, contrastRatio } from "../lib/show/colors.ts";
 
 const history: History = {
   epochs: [1, 2, 3].map((e) => ({
@@ -69,7 +70,7 @@ Deno.test("trainingCurves: train and validation traces per metric, several runs 
   assert.equal(one.data[3].yaxis, "y2");
   const two = trainingCurves({ "desde cero": history, transfer: history }, { metrics: "acc" });
   assert.equal(two.data.length, 4);
-  assert.equal(two.data[2].name, "transfer · train");
+  assert.equal(two.data[2].name, "transfer · entrenamiento");
   assert.throws(() => trainingCurves({} as History), /trainingCurves espera/);
 });
 
@@ -172,4 +173,56 @@ Deno.test("augmentationPreview shows the original first, then n seeded versions,
     assert.ok(JSON.stringify(z) === JSON.stringify(z0) || JSON.stringify(z) === JSON.stringify(z1));
   }
   image.dispose();
+});
+
+Deno.test("figures: Spanish number separators, no mode bar over the titles", () => {
+  const fig = barChart(["a", "b"], [1234.5, 2], { title: "t", yTitle: "y", xTitle: "x" });
+  assert.equal(fig.layout.separators, ",.");
+  assert.deepEqual(fig.data[0].text, ["1.234,5", "2"]);
+  assert.equal((fig.layout.xaxis as { title: { text: string } }).title.text, "x");
+  const bundle = figureBundle(fig, { embedPlotly: false });
+  const config = (bundle["application/vnd.plotly.v1+json"] as { config: Record<string, unknown> }).config;
+  assert.equal(config.displayModeBar, false);
+  assert.match(bundle["text/html"] as string, /"displayModeBar":false/);
+  const curves = trainingCurves(history);
+  assert.equal((curves.layout.yaxis as { title: { text: string } }).title.text, "pérdida");
+  assert.equal((curves.layout.yaxis2 as { title: { text: string } }).title.text, "exactitud");
+  assert.deepEqual(curves.data.slice(0, 2).map((t) => t.name), ["entrenamiento", "validación"]);
+});
+
+Deno.test("confusionMatrixFigure: every count readable (WCAG contrast ≥ 4.5 on its cell)", () => {
+  for (let i = 0; i <= 200; i++) {
+    const t = i / 200;
+    const text = annotationColor(t) === "white" ? [255, 255, 255] : [0, 0, 0];
+    const ratio = contrastRatio(colorAt(CONFUSION_COLORSCALE, t), text as [number, number, number]);
+    assert.ok(ratio >= 4.5, `t = ${t}: contraste ${ratio.toFixed(2)}`);
+  }
+  assert.deepEqual(colorAt(CONFUSION_COLORSCALE, 0.5), [0x6b, 0xae, 0xd6]);
+  // Independent reference: WCAG's black on white is 21, white on itself 1.
+  assert.equal(contrastRatio([0, 0, 0], [255, 255, 255]), 21);
+  const fig = confusionMatrixFigure([[950, 3], [12, 1035]], { classNames: ["gato", "perro"] });
+  const colors = (fig.layout.annotations as { text: string; font: { color: string } }[]).map((
+    a,
+  ) => [a.text, a.font.color]);
+  assert.deepEqual(colors, [["950", "white"], ["3", "black"], ["12", "black"], ["1.035", "white"]]);
+  assert.equal(fig.data[0].zmin, 0);
+});
+
+Deno.test("activationMapsFigure includeInput: the input in grey first, then its maps; no tensor left", async () => {
+  const model = tf.sequential({
+    layers: [tf.layers.conv2d({ inputShape: [6, 6, 1], filters: 2, kernelSize: 3, name: "c1", useBias: false })],
+  });
+  const img = tf.tensor3d(Array.from({ length: 36 }, (_, i) => i / 35), [6, 6, 1]);
+  const before = tf.memory().numTensors;
+  const fig = await activationMapsFigure(model, img, { layer: "c1", includeInput: true });
+  assert.equal(tf.memory().numTensors, before);
+  assert.equal(fig.data.length, 3);
+  const titles = (fig.layout.annotations as { text: string }[]).map((a) => a.text);
+  assert.deepEqual(titles, ["entrada", "mapa 0", "mapa 1"]);
+  // The input panel is grey (r = g = b) and rescaled to 0..255: top-left 0, bottom-right 255.
+  const z = fig.data[0].z as number[][][];
+  assert.deepEqual(z[0][0], [0, 0, 0]);
+  assert.deepEqual(z[5][5], [255, 255, 255]);
+  img.dispose();
+  disposeModel(model);
 });

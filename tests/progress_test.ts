@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { formatDuration, inNotebook, svgLineChart, TrainingProgress } from "../lib/progress.ts";
+import { formatDuration, inNotebook, svgLineChart, TrainingProgress } from "../lib/show/progress.ts";
 
 Deno.test("formatDuration writes m:ss and h:mm:ss", () => {
   assert.equal(formatDuration(0), "0:00");
@@ -34,10 +34,13 @@ Deno.test("TrainingProgress (outside a kernel) renders bar, status and curves in
     .map((m) => new TextDecoder().decode(Uint8Array.from(atob(m[1]), (c) => c.charCodeAt(0))));
   assert.equal(charts.length, 2);
   assert.ok(charts.every((svg) => svg.startsWith("<svg")));
-  assert.match(charts[0], />loss</);
+  assert.match(charts[0], />pérdida</);
   const text = p.text().split("\n");
   assert.match(text[0], /^Prueba <1>: .*época 2\/4/);
-  assert.deepEqual(text.slice(1), ["lr ÷ 10", "época 2: loss 0.7000, acc 0.7000, val_loss 0.8000, val_acc 0.6500"]);
+  assert.deepEqual(text.slice(1), [
+    "lr ÷ 10",
+    "época 2: pérdida 0,7000, exactitud 0,7000; en validación: pérdida 0,8000, exactitud 0,6500",
+  ]);
   assert.match(html, /época 2\/4/);
   assert.match(html, /lr ÷ 10/);
   assert.throws(() => new TrainingProgress({ mode: "web" as "none" }), /progress.mode="web"/);

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { tf } from "../lib/mod.ts";
-import { extractFeatures, featureModel, nearestNeighbours } from "../lib/retrieval.ts";
-import { disposeModel } from "../lib/train.ts";
-import { seededRandom } from "../lib/datasets/random.ts";
+import { extractFeatures, featureModel, nearestNeighbours } from "../lib/learn/retrieval.ts";
+import { disposeModel } from "../lib/learn/optimizer.ts";
+import { seededRandom } from "../lib/data/random.ts";
 
 function tinyCnn() {
   return tf.sequential({
@@ -61,7 +61,7 @@ Deno.test("extractFeatures: one layer's output, flattened, in batches, equal to 
   assert.equal(featureModel(model, { layer: "conv" }).outputs[0].shape.join(","), ",4,4,2");
   assert.throws(
     () => featureModel(model, { layer: "nope" }),
-    /options\.layer="nope" no existe\. Capas del modelo: conv/,
+    /No hay ninguna capa "nope" \(options\.layer\)\. Capas del modelo: conv/,
   );
   assert.throws(() => featureModel(model, { layer: 9 }), /options\.layer=9 no existe/);
   await assert.rejects(() => extractFeatures(model, images, { batchSize: 0 }), /options\.batchSize/);

@@ -1,15 +1,9 @@
 import assert from "node:assert/strict";
 import { tf } from "../lib/mod.ts";
-import {
-  disposeModel,
-  epochPermutation,
-  type History,
-  loadHistory,
-  lossAndAccuracy,
-  saveHistory,
-  train,
-} from "../lib/train.ts";
-import { loadCheckpoint } from "../lib/checkpoint.ts";
+import { disposeModel } from "../lib/learn/optimizer.ts";
+import { epochPermutation, lossAndAccuracy, train } from "../lib/learn/train.ts";
+import { type History, loadHistory, saveHistory } from "../lib/learn/history.ts";
+import { loadCheckpoint } from "../lib/learn/checkpoint.ts";
 
 /** Images 8×8 of noise; class 1 has a brighter left half, class 0 a brighter right half. */
 function toyData(n: number, seed = 1) {
@@ -233,12 +227,15 @@ Deno.test("saveHistory/loadHistory round-trip; lossAndAccuracy matches model.eva
 Deno.test("train checks its arguments with messages naming the field", async () => {
   const data = toyData(8);
   const m = toyModel();
-  await assert.rejects(() => train(m, data, { epochs: 0 }), /epochs debe ser un entero ≥ 1 y es 0/);
+  await assert.rejects(() => train(m, data, { epochs: 0 }), /epochs debe ser un entero ≥ 1; se recibió 0/);
   await assert.rejects(() => train(m, data, { validationSplit: 1.5 }), /validationSplit .* 1.5/);
-  await assert.rejects(() => train(m, data, { optimizer: "rmsprop" as "sgd" }), /optimizer="rmsprop"/);
+  await assert.rejects(
+    () => train(m, data, { optimizer: "rmsprop" as "sgd" }),
+    /optimizer debe ser "adam" o "sgd"; se recibió "rmsprop"/,
+  );
   await assert.rejects(
     () => train(m, { ...data, labels: data.labels.slice(0, 4) }, {}),
-    /labels debe tener forma \[8\]/,
+    /data\.labels tiene 4 etiquetas y data\.images tiene 8 imágenes/,
   );
   await assert.rejects(() => train(m, data, { earlyStopping: { monitor: "valLoss" } }), /necesita validationData/);
   disposeModel(m);
@@ -277,4 +274,28 @@ Deno.test("dropout gets a new, reproducible mask every batch (tfjs repeats the m
   assert.equal(new Set(seen).size, 8, "one seed per batch");
   assert.deepEqual(await run(), a);
   tf.dispose([data.images, data.labels]);
+});
+
+Deno.test("earlyStopping.restoreBestWeights: the best epoch's weights come back even when all epochs ran", async () => {
+  const data = toyData(64, 5);
+  const val = toyData(64, 9);
+  const m = toyModel();
+  // A learning rate far too high: validation loss jumps around, so the last epoch is not the best one.
+  const h = await train(m, data, {
+    ...quiet,
+    epochs: 8,
+    batchSize: 16,
+    optimizer: "sgd",
+    lr: 3,
+    validationData: val,
+    earlyStopping: { patience: 100, monitor: "valLoss", restoreBestWeights: true },
+  });
+  assert.equal(h.stopReason, "epochs");
+  assert.ok(h.bestEpoch !== undefined && h.bestEpoch < 8, `best epoch ${h.bestEpoch}`);
+  const best = h.epochs[h.bestEpoch - 1].valLoss!;
+  const now = await lossAndAccuracy(m, val);
+  assert.ok(Math.abs(now.loss - best) < 1e-5, `val loss now ${now.loss}, at the best epoch ${best}`);
+  assert.ok(Math.abs(now.loss - h.epochs[7].valLoss!) > 1e-4, "the last epoch's weights were replaced");
+  disposeModel(m);
+  tf.dispose([data.images, data.labels, val.images, val.labels]);
 });

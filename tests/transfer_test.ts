@@ -3,21 +3,19 @@ import { join } from "node:path";
 import { tf } from "../lib/mod.ts";
 import {
   addHead,
-  checkAugmentation,
-  checkFineTune,
-  checkFrozenModel,
   countTrainableParams,
   cutAt,
   freeze,
   loadPretrained,
   setTrainable,
-  smallVgg,
-  transferExperiment,
-  transferMarkdown,
   unfreezeTop,
-} from "../lib/transfer.ts";
-import { saveModel } from "../lib/checkpoint.ts";
-import { disposeModel, train } from "../lib/train.ts";
+} from "../lib/learn/transfer.ts";
+import { checkAugmentation, checkFineTune, checkFrozenModel } from "../lib/course/lab_checks.ts";
+import { smallVgg } from "../lib/cnn/catalogue.ts";
+import { transferExperiment, transferMarkdown } from "../lib/course/transfer_experiment.ts";
+import { saveModel } from "../lib/learn/checkpoint.ts";
+import { disposeModel } from "../lib/learn/optimizer.ts";
+import { train } from "../lib/learn/train.ts";
 
 const tiny = {
   inputShape: [8, 8, 1] as [number, number, number],
@@ -153,6 +151,22 @@ Deno.test("lab checks: unanswered, wrong and right answers for augmentation, fro
   freeze(base);
   assert.throws(() => checkFrozenModel(unfrozen, 3), /otro número de clases/);
   assert.doesNotThrow(() => checkFrozenModel(unfrozen));
+  // Where the base was cut and the head's shape, when the task asks for them.
+  assert.throws(() => checkFrozenModel(unfrozen, { cut: "block3_conv1_relu" }), /no está cortada.*«block3_pool»/);
+  assert.throws(() => checkFrozenModel(unfrozen, { cut: "block3_pool", pooling: "gap" }), /aplana el volumen/);
+  assert.throws(() => checkFrozenModel(unfrozen, { hidden: 0 }), /1 capa\(s\) densa\(s\) oculta\(s\) \(4\)/);
+  assert.doesNotThrow(() =>
+    checkFrozenModel(unfrozen, { classes: 5, cut: "block3_pool", pooling: "flatten", hidden: 4 })
+  );
+  {
+    const base2 = cutAt(await loadPretrained(dir), "block3_conv1_relu");
+    freeze(base2);
+    const gap = addHead(base2, { classes: 5, pooling: "gap", hidden: 0 });
+    assert.doesNotThrow(() => checkFrozenModel(gap, { cut: "block3_conv1_relu", pooling: "gap", hidden: 0 }));
+    assert.throws(() => checkFrozenModel(gap, { pooling: "flatten" }), /promedia cada mapa/);
+    assert.throws(() => checkFrozenModel(gap, { hidden: 64 }), /0 capa\(s\).*ninguna/);
+    disposeModel(gap);
+  }
 
   assert.throws(() => checkFineTune(unfrozen, { lr: undefined, frozenLr: 1e-3 }), /todavía sin responder/);
   assert.throws(() => checkFineTune(unfrozen, { lr: 1e-4, frozenLr: 1e-3 }), /sigue congelado/);
@@ -160,7 +174,7 @@ Deno.test("lab checks: unanswered, wrong and right answers for augmentation, fro
   assert.throws(() => checkFineTune(unfrozen, { lr: 1e-4, frozenLr: 1e-3 }), /bloques inferiores/);
   freeze(unfrozen);
   setTrainable(unfrozen, true, { match: /^(block3|head)/ });
-  assert.throws(() => checkFineTune(unfrozen, { lr: 1e-3, frozenLr: 1e-3 }), /demasiado alto/);
+  assert.throws(() => checkFineTune(unfrozen, { lr: 1e-3, frozenLr: 1e-3 }), /demasiado alta/);
   assert.doesNotThrow(() => checkFineTune(unfrozen, { lr: 1e-4, frozenLr: 1e-3 }));
   disposeModel(unfrozen);
 });

@@ -145,6 +145,10 @@ export interface RenderResult {
   mainSvgs: number;
   /** Console errors, uncaught exceptions and failed loads. */
   errors: string[];
+  /** Formulas typeset by KaTeX (`.katex` elements; `tools/math_html.ts`). */
+  math: number;
+  /** Markdown cells whose visible text still shows LaTeX source (`$…$`, `\frac`): math left untypeset. */
+  rawMath: number;
   /** Document title. */
   title: string;
 }
@@ -173,6 +177,13 @@ export async function renderPage(htmlPath: string, options: RenderOptions = {}):
           plots: plots.length,
           drawnPlots: plots.filter((p) => p.querySelector(".main-svg")).length,
           mainSvgs: document.querySelectorAll(".main-svg").length,
+          math: document.querySelectorAll(".jp-MarkdownCell .katex").length,
+          rawMath: [...document.querySelectorAll(".jp-MarkdownCell .jp-RenderedMarkdown")]
+            .filter((e) => {
+              const text = e.cloneNode(true) as HTMLElement; // the cell without its typeset formulas
+              text.querySelectorAll(".katex, code, pre").forEach((k) => k.remove());
+              return /\$[^$\s][^$]*\$|\\frac|\\cdot/.test(text.textContent ?? "");
+            }).length,
           title: document.title,
           ready: document.readyState,
         };
@@ -188,6 +199,8 @@ export async function renderPage(htmlPath: string, options: RenderOptions = {}):
       plots: counts.plots,
       drawnPlots: counts.drawnPlots,
       mainSvgs: counts.mainSvgs,
+      math: counts.math,
+      rawMath: counts.rawMath,
       errors,
       title: counts.title,
     };

@@ -1,7 +1,8 @@
 /**
  * `deno task course`: executes every course notebook through the Deno Jupyter kernel, writes the executed
  * notebooks to `build/notebooks/` and their HTML rendering to `build/html/`, and prints a table of
- * notebook, status and seconds. Exits non-zero if any notebook failed.
+ * notebook, status, seconds and the kernel's peak resident memory (MB). Exits non-zero if any notebook
+ * failed or peaked above 2 GB (`MAX_NOTEBOOK_MB`: a defect on a student's 8 GB laptop).
  *
  * Usage: `deno task course [--student] [--jobs N] [--no-html] [--screenshots]`
  *        (`--screenshots`: open each HTML in headless Chromium, save `build/screenshots/NN.png`, report
@@ -10,7 +11,16 @@
  * @module
  */
 import { basename, join } from "node:path";
-import { formatTable, listNotebooks, mapPool, type NotebookResult, ROOT, runNotebook } from "./notebooks.ts";
+import {
+  formatTable,
+  listNotebooks,
+  mapPool,
+  MAX_NOTEBOOK_MB,
+  memoryDefects,
+  type NotebookResult,
+  ROOT,
+  runNotebook,
+} from "./notebooks.ts";
 import { renderPage } from "./browser.ts";
 
 interface CourseArgs {
@@ -58,7 +68,8 @@ if (import.meta.main) {
     console.error(`▶ ${nb}`);
     const r = await runNotebook(nb, { htmlDir: args.html ? undefined : false });
     const note = r.error && r.status === "ok" ? ` (se detuvo donde se esperaba: ${r.error.evalue.split("\n")[0]})` : "";
-    console.error(`${r.status === "ok" ? "✔" : "✘"} ${r.notebook} · ${r.seconds.toFixed(1)} s${note}`);
+    const mb = r.peakMB === undefined ? "" : ` · ${Math.round(r.peakMB)} MB`;
+    console.error(`${r.status === "ok" ? "✔" : "✘"} ${r.notebook} · ${r.seconds.toFixed(1)} s${mb}${note}`);
     const so = r.staticOutputs;
     if (so && so.added + so.texts > 0) {
       console.error(`  salidas estáticas: ${so.added} PNG de figuras, ${so.texts} textos · ${so.seconds.toFixed(1)} s`);
@@ -82,5 +93,12 @@ if (import.meta.main) {
   if (args.html && results.some((r) => r.html)) {
     console.log("HTML en build/html/, cuadernos ejecutados en build/notebooks/");
   }
-  Deno.exit(results.every((r) => r.status === "ok") ? 0 : 1);
+  const heavy = memoryDefects(results);
+  for (const r of heavy) {
+    console.error(
+      `⚠ ${r.notebook}: su kernel llegó a ${Math.round(r.peakMB!)} MB de memoria (límite ${MAX_NOTEBOOK_MB} MB): ` +
+        "es un defecto; reduce los datos en memoria o libera tensores (tf.tidy, dispose).",
+    );
+  }
+  Deno.exit(results.every((r) => r.status === "ok") && heavy.length === 0 ? 0 : 1);
 }

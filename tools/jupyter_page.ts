@@ -268,8 +268,9 @@ export interface NotebookPage {
   /** The puppeteer page (for anything this interface lacks). */
   page: Page;
   /**
-   * Console errors and uncaught exceptions of the page so far, less Notebook 6's own harmless 404 for the
-   * optional ipywidgets extension (its main.js always tries to load it).
+   * Console errors and uncaught exceptions of the page so far, less two harmless ones of Notebook 6 itself:
+   * the 404 of the optional ipywidgets extension (its main.js always tries to load it) and MathJax 2's probe
+   * of its `MathJax_Blank` font, declared with `src: url('about:blank')`.
    */
   pageErrors(): string[];
   /** True when Jupyter opened the notebook as trusted (signed). */
@@ -324,7 +325,12 @@ export async function openNotebook(
   const timeout = (options.timeoutS ?? 60) * 1000;
   const page = await browser.newPage();
   const allErrors = collectPageErrors(page);
-  const pageErrors = () => allErrors.filter((e) => !e.includes("nbextensions/widgets/notebook/js/extension.js"));
+  const harmless = [
+    /nbextensions\/widgets\/notebook\/js\/extension\.js/,
+    /font at 'about:blank'/,
+    /ERR_FAILED about:blank$/,
+  ];
+  const pageErrors = () => allErrors.filter((e) => !harmless.some((h) => h.test(e)));
   // Record kernel events from the first moment (before the notebook's own scripts run).
   await page.evaluateOnNewDocument(() => {
     const w = globalThis as Any;

@@ -7,6 +7,7 @@
  */
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { existsSync } from "node:fs";
+import { commitTemp, tempPathFor } from "../lib/engine/files.ts";
 import { addStaticOutputs, type StaticOutputsResult, trustNotebook } from "./static_outputs.ts";
 import { addMath, notebookHasMath } from "./math_html.ts";
 
@@ -20,7 +21,7 @@ export const STUDENT_DIR: string = join(NOTEBOOKS_DIR, "student");
 export const PYTHON: string = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 /** Project-local Jupyter data dir holding the Deno kernelspec (installed by `tools/setup.sh`). */
 export const JUPYTER_DATA: string = join(ROOT, ".jupyter");
-/** Message prefix of an unanswered exercise (thrown by the checks of `lib/exercises.ts`). */
+/** Message prefix of an unanswered exercise (thrown by the checks of `lib/course/exercises.ts`). */
 export const UNANSWERED = "todavía sin responder";
 
 /** Options for {@link listNotebooks}. */
@@ -130,6 +131,8 @@ export interface NotebookResult {
   html?: string;
   /** Outputs that arrived after their cell completed (the kernel bug the runner works around). */
   lateOutputs: number;
+  /** Peak resident memory of the notebook's kernel process in MB (10⁶ bytes), when it could be read. */
+  peakMB?: number;
   /** What `tools/static_outputs.ts` added to the executed notebook (figures' PNGs, texts). */
   staticOutputs?: StaticOutputsResult;
   /** The failing cell, when execution stopped at an error (expected or not). */
@@ -142,6 +145,7 @@ interface RunnerReport {
   status: "ok" | "error";
   seconds: number;
   late_outputs: number;
+  peak_rss_mb?: number | null;
   error: null | { cell_index: number | null; ename: string; evalue: string; source: string };
 }
 
@@ -165,7 +169,7 @@ async function ensureKernel(): Promise<void> {
  */
 export async function renderHtml(executed: string, htmlPath: string): Promise<void> {
   await Deno.mkdir(dirname(htmlPath), { recursive: true });
-  const tmpBase = `.${basename(htmlPath, ".html")}.${Deno.pid}.tmp`;
+  const tmpBase = basename(tempPathFor(htmlPath), ".html");
   const out = await new Deno.Command(PYTHON, {
     args: [
       "-m",
@@ -188,7 +192,7 @@ export async function renderHtml(executed: string, htmlPath: string): Promise<vo
   if (!out.success) throw new Error(`nbconvert falló con ${executed}:\n${decoder.decode(out.stderr)}`);
   const tmp = join(dirname(htmlPath), tmpBase + ".html");
   if (notebookHasMath(readNotebook(executed))) await Deno.writeTextFile(tmp, addMath(await Deno.readTextFile(tmp)));
-  await Deno.rename(tmp, htmlPath);
+  await commitTemp(tmp, htmlPath);
 }
 
 /**
@@ -233,6 +237,7 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
     seconds: rep?.seconds ?? (performance.now() - started) / 1000,
     executed: existsSync(executed) ? executed : undefined,
     lateOutputs: rep?.late_outputs ?? 0,
+    peakMB: rep?.peak_rss_mb ?? undefined,
     message: out.success ? "" : errText,
   };
   if (rep?.error) {
@@ -279,14 +284,36 @@ export async function mapPool<T, R>(items: T[], jobs: number, fn: (item: T) => P
   return results;
 }
 
-/** The summary table printed by `deno task course`: notebook, status, seconds. */
+/**
+ * Peak memory of one notebook's kernel above which the notebook is a defect to fix: a student's 8 GB
+ * laptop also runs the browser, the editor and the system.
+ */
+export const MAX_NOTEBOOK_MB = 2000;
+
+/** Notebooks whose kernel peaked above {@link MAX_NOTEBOOK_MB}. */
+export function memoryDefects(results: NotebookResult[]): NotebookResult[] {
+  return results.filter((r) => r.peakMB !== undefined && r.peakMB > MAX_NOTEBOOK_MB);
+}
+
+/**
+ * The summary table printed by `deno task course`: notebook, status, seconds and the kernel's peak
+ * resident memory in MB (`?` when unknown; `⚠` above {@link MAX_NOTEBOOK_MB}).
+ */
 export function formatTable(results: NotebookResult[]): string {
-  const rows = results.map((r) => [r.notebook, r.status, r.seconds.toFixed(1)]);
-  const head = ["cuaderno", "estado", "segundos"];
+  const mb = (r: NotebookResult) =>
+    r.peakMB === undefined ? "?" : `${r.peakMB > MAX_NOTEBOOK_MB ? "⚠ " : ""}${Math.round(r.peakMB)}`;
+  const rows = results.map((r) => [r.notebook, r.status, r.seconds.toFixed(1), mb(r)]);
+  const head = ["cuaderno", "estado", "segundos", "MB pico"];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) =>
-    cells.map((c, i) => (i === 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
+    cells.map((c, i) => (i >= 2 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ").trimEnd();
   const total = results.reduce((s, r) => s + r.seconds, 0);
-  return [line(head), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line), `total: ${total.toFixed(1)} s`]
-    .join("\n");
+  const peaks = results.flatMap((r) => r.peakMB === undefined ? [] : [r.peakMB]);
+  const peak = peaks.length ? ` · pico máximo ${Math.round(Math.max(...peaks))} MB` : "";
+  return [
+    line(head),
+    widths.map((w) => "-".repeat(w)).join("  "),
+    ...rows.map(line),
+    `total: ${total.toFixed(1)} s${peak}`,
+  ].join("\n");
 }

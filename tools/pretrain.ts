@@ -1,6 +1,6 @@
 /**
  * `deno task pretrain`: trains the project's own pretrained base for transfer learning — the small
- * VGG-style network of `lib/transfer.ts` on Fashion-MNIST classes 0–4 (camiseta, pantalón, jersey,
+ * VGG-style network of `lib/cnn/catalogue.ts` on Fashion-MNIST classes 0–4 (camiseta, pantalón, jersey,
  * vestido, abrigo), with a fixed seed — and saves it under `data/models/<name>/` (model.json + weights)
  * with a README saying how it was made and its test accuracy.
  *

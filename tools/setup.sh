@@ -54,6 +54,12 @@ export XDG_DATA_HOME="$ROOT/.jupyter"
 "$DENO_EXE" run --quiet --allow-read --allow-write --allow-env --allow-run tools/kernelspec.ts \
   --data-dir "$XDG_DATA_HOME/jupyter" --quiet
 
+# 3b. The key that signs executed notebooks (`jupyter trust`, tools/static_outputs.ts), made once here: two
+# notebooks signed at the same time on a fresh machine would otherwise each write a key, and one loses.
+if [[ ! -f "$XDG_DATA_HOME/jupyter/notebook_secret" ]] && [[ -x /usr/bin/python3 ]]; then
+  /usr/bin/python3 -c "from nbformat.sign import NotebookNotary as N; N().secret" >/dev/null
+fi
+
 # 4. npm dependencies (node_modules/, nodeModulesDir: auto).
 STAMP=node_modules/.setup-stamp
 if [[ ! -f "$STAMP" || deno.json -nt "$STAMP" || deno.lock -nt "$STAMP" ]]; then

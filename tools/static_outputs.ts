@@ -9,16 +9,16 @@
  * - **Markdown without text**: an output that only an HTML-trusting front end can show (`Deno.jupyter.md`
  *   gives `text/markdown` alone, which untrusted Jupyter hides) gets `text/plain` = the text without marks.
  *
- * See `lib/mime.ts` for the order each front end picks from. {@link trustNotebook} then signs the notebook for the project-local Jupyter (`jupyter trust`),
+ * See `lib/show/mime.ts` for the order each front end picks from. {@link trustNotebook} then signs the notebook for the project-local Jupyter (`jupyter trust`),
  * so reopening it in Jupyter shows the interactive figures again.
  *
  * CLI: `deno run -A tools/static_outputs.ts build/notebooks/09_laboratorio_1.ipynb [--trust]`.
  * @module
  */
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { createRequire } from "node:module";
 import { type Chromium, closeChromium, launchChromium } from "./browser.ts";
-import { plainText } from "../lib/mime.ts";
+import { plainText } from "../lib/show/mime.ts";
 
 const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
@@ -53,7 +53,7 @@ function joined(v: unknown): string {
   return Array.isArray(v) ? v.join("") : String(v ?? "");
 }
 
-/** Puts the PNG into the figure's `<div>` of the HTML fallback written by `lib/plots.ts` (if it is there). */
+/** Puts the PNG into the figure's `<div>` of the HTML fallback written by `lib/show/plots.ts` (if it is there). */
 export function htmlWithStaticImage(html: string, pngBase64: string, alt: string): string {
   const escAttr = alt.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
   const img = `<img class="cnn-static-figure" src="data:image/png;base64,${pngBase64}" alt="${escAttr}" ` +
@@ -121,7 +121,7 @@ export async function addStaticOutputs(path: string): Promise<StaticOutputsResul
   });
   if (todo.length + markdownOnly.length === 0) return result();
   if (todo.length > 0) await drawPngs(todo);
-  const tmp = join(dirname(path), `.${Deno.pid}.static.tmp`);
+  const tmp = join(dirname(path), `.${basename(path)}.${Deno.pid}.static.tmp`);
   await Deno.writeTextFile(tmp, JSON.stringify(nb, null, 1) + "\n");
   await Deno.rename(tmp, path);
   return result();

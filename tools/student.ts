@@ -14,6 +14,7 @@
  */
 import { basename, join, relative } from "node:path";
 import { existsSync } from "node:fs";
+import { writeFileAtomic } from "../lib/engine/files.ts";
 import {
   cellSource,
   listNotebooks,
@@ -193,9 +194,7 @@ export async function generateStudentNotebooks(options: GenerateOptions = {}): P
     const changed = current !== content;
     if (changed && !options.check) {
       await Deno.mkdir(outDir, { recursive: true });
-      const tmp = `${target}.${Deno.pid}.tmp`;
-      await Deno.writeTextFile(tmp, content);
-      await Deno.rename(tmp, target);
+      await writeFileAtomic(target, content);
     }
     result.push({ instructor: path, student: target, content, changed });
   }

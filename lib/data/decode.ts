@@ -1,0 +1,103 @@
+/**
+ * Decoding image files (JPEG, PNG, WebP, GIF, TIFF, AVIF) with sharp into raw pixels or tensors,
+ * resized to a fixed size.
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs";
+import sharp from "sharp";
+import { checkOneOf, checkOptions } from "../engine/validate.ts";
+
+/** An 8-bit image in memory: row-major `height × width × channels` bytes. */
+export interface RawImage {
+  /** Pixel bytes, `data[(y * width + x) * channels + c]`. */
+  data: Uint8Array;
+  /** Width in pixels. */
+  width: number;
+  /** Height in pixels. */
+  height: number;
+  /** 1 (grey), 3 (RGB) or 4 (RGBA). */
+  channels: number;
+}
+
+/** An image given as a file path, encoded bytes (JPEG/PNG/…) or raw pixels. */
+export type ImageInput = string | Uint8Array | RawImage;
+
+/** Options for {@link decodeImage} and {@link loadImage}. */
+export interface DecodeOptions {
+  /** Output size `[height, width]` (or one number for a square); default the file's own size. */
+  size?: number | [number, number];
+  /** 1 = grey, 3 = RGB (default). */
+  channels?: 1 | 3;
+  /** How to fit a different aspect ratio: "cover" (crop the centre, default), "contain" (black bands), "fill" (stretch). */
+  fit?: "cover" | "contain" | "fill";
+}
+
+/** Normalises a size option to `[height, width]`, checking it. */
+export function sizeOf(size: number | [number, number], field = "size"): [number, number] {
+  const [h, w] = typeof size === "number" ? [size, size] : size;
+  if (!Number.isInteger(h) || !Number.isInteger(w) || h < 1 || w < 1) {
+    throw new Error(`${field} debe ser un entero ≥ 1 o [alto, ancho] de enteros ≥ 1 y es ${JSON.stringify(size)}.`);
+  }
+  return [h, w];
+}
+
+/** A sharp pipeline reading any {@link ImageInput}. */
+export function sharpOf(input: ImageInput): sharp.Sharp {
+  if (typeof input === "string" || input instanceof Uint8Array) return sharp(input);
+  return sharp(input.data, {
+    raw: { width: input.width, height: input.height, channels: input.channels as 1 | 2 | 3 | 4 },
+  });
+}
+
+/** Decodes an image to raw 8-bit pixels with the requested channels and size (alpha composited on white). */
+export async function decodeImage(input: ImageInput, options: DecodeOptions = {}): Promise<RawImage> {
+  checkOptions("loadImage", options, { size: true, channels: true, fit: true });
+  if (options.fit !== undefined) checkOneOf("fit", options.fit, ["cover", "contain", "fill"]);
+  const channels = options.channels ?? 3;
+  if (channels !== 1 && channels !== 3) {
+    throw new Error(`channels debe ser 1 (gris) o 3 (RGB) y es ${JSON.stringify(channels)}.`);
+  }
+  let img = sharpOf(input).flatten({ background: "#ffffff" }); // transparent pixels → white, not black
+  if (options.size !== undefined) {
+    const [h, w] = sizeOf(options.size);
+    img = img.resize(w, h, { fit: options.fit ?? "cover", background: { r: 0, g: 0, b: 0 } });
+  }
+  img = channels === 1 ? img.toColourspace("b-w") : img.toColourspace("srgb");
+  const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
+  let bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+  if (info.channels !== channels) bytes = convertChannels(bytes, info.channels, channels);
+  return { data: bytes, width: info.width, height: info.height, channels };
+}
+
+function convertChannels(src: Uint8Array, from: number, to: number): Uint8Array {
+  const n = src.length / from;
+  const out = new Uint8Array(n * to);
+  for (let i = 0; i < n; i++) {
+    if (to === 1) {
+      out[i] = from >= 3
+        ? Math.round(0.299 * src[i * from] + 0.587 * src[i * from + 1] + 0.114 * src[i * from + 2])
+        : src[i * from];
+    } else {
+      for (let c = 0; c < to; c++) out[i * to + c] = src[i * from + (from >= 3 ? c : 0)];
+    }
+  }
+  return out;
+}
+
+/** Raw 8-bit pixels → float32 tensor `[height, width, channels]` in [0, 1]. */
+export function rawToTensor(image: RawImage): tf.Tensor3D {
+  const x = new Float32Array(image.data.length);
+  for (let i = 0; i < x.length; i++) x[i] = image.data[i] / 255;
+  return tf.tensor3d(x, [image.height, image.width, image.channels], "float32");
+}
+
+/**
+ * Loads one image file (or bytes) as a float32 tensor `[height, width, channels]` in [0, 1] — the
+ * format the rest of the library uses. Dispose the tensor when done.
+ *
+ * @example
+ * const x = await loadImage("mi_foto.jpg", { size: [224, 224] });
+ */
+export async function loadImage(input: ImageInput, options: DecodeOptions = {}): Promise<tf.Tensor3D> {
+  return rawToTensor(await decodeImage(input, options));
+}
