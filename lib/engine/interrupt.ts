@@ -70,6 +70,8 @@ export class StoppableLoop {
   onStop?: () => string | void | Promise<string | void>;
   /** Set by the loop: attached to the {@link InterruptedError} as `partial` (e.g. the history so far). */
   partial?: unknown;
+  /** An error thrown while repairing TF.js state after an interruption (diagnostics; normally undefined). */
+  repairError?: unknown;
   private running = false;
   private since = performance.now();
   private longestWait = 0;
@@ -199,7 +201,12 @@ export function runStoppable<T>(
       if (loop.interrupted) return;
       loop.interrupted = true;
       loop.finish();
-      loop.repair();
+      try {
+        loop.repair();
+      } catch (e) {
+        // Whatever the cut code left, the cell must still end with the message: record it for diagnosis.
+        loop.repairError = e;
+      }
       Promise.resolve()
         .then(() => loop.onStop?.())
         .then(
