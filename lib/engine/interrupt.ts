@@ -60,8 +60,6 @@ const active = new Set<StoppableLoop>();
 export class StoppableLoop {
   /** What runs, for messages ("Entrenamiento", "Evaluación"…). */
   readonly label: string;
-  /** Where the loop is, for the message (kept up to date by the loop, e.g. "época 2/5, lote 37/469"). */
-  where = "";
   /** True once an interruption was detected. */
   interrupted = false;
   /**
@@ -72,6 +70,8 @@ export class StoppableLoop {
   onStop?: () => string | void | Promise<string | void>;
   /** Set by the loop: attached to the {@link InterruptedError} as `partial` (e.g. the history so far). */
   partial?: unknown;
+  /** An error thrown while repairing TF.js state after an interruption (diagnostics; normally undefined). */
+  repairError?: unknown;
   private running = false;
   private since = performance.now();
   private longestWait = 0;
@@ -164,12 +164,11 @@ export class StoppableLoop {
   repair(): void {
     const s = engineState();
     while (s.scopeStack.length > this.scopeDepth) tf.engine().endScope();
-    if (s.gradientDepth > this.gradientDepth) {
-      if (this.gradientDepth === 0 && s.activeTape) {
-        for (const node of s.activeTape) for (const t of node.saved ?? []) t.dispose();
-        s.activeTape = null;
-      }
-      s.gradientDepth = this.gradientDepth;
+    s.gradientDepth = Math.min(s.gradientDepth, this.gradientDepth);
+    if (this.gradientDepth === 0 && s.activeTape) {
+      // Cut inside tf.grad/variableGrads (forward or backward pass): the tape's saved tensors are kept ones.
+      for (const node of s.activeTape) for (const t of node.saved ?? []) t.dispose();
+      s.activeTape = null;
     }
     s.kernelDepth = 0;
     tf.dispose(this.pending);
@@ -202,7 +201,12 @@ export function runStoppable<T>(
       if (loop.interrupted) return;
       loop.interrupted = true;
       loop.finish();
-      loop.repair();
+      try {
+        loop.repair();
+      } catch (e) {
+        // Whatever the cut code left, the cell must still end with the message: record it for diagnosis.
+        loop.repairError = e;
+      }
       Promise.resolve()
         .then(() => loop.onStop?.())
         .then(

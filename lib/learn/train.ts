@@ -254,7 +254,10 @@ export async function lossAndAccuracy(
   const numClasses = outputClasses(model);
   const s = await runStoppable(
     "Evaluación",
-    (loop) => sumsOver(model, data.images, data.labels, numClasses, options.batchSize ?? 256, loop),
+    (loop) => {
+      loop.onStop = () => "Evaluación detenida (Stop): vuelve a ejecutar la celda para calcularla entera.";
+      return sumsOver(model, data.images, data.labels, numClasses, options.batchSize ?? 256, loop);
+    },
   );
   return { loss: s.loss / s.n, acc: s.correct / s.n };
 }
@@ -644,6 +647,7 @@ async function trainBatch(
       const p = model.apply(xb, { training: true }) as tf.Tensor2D;
       correct = tf.keep(tf.equal(p.argMax(1), yb.argMax(1)).toFloat().sum());
       finite = tf.keep(tf.isFinite(p).all());
+      loop.hold([correct, finite]); // kept tensors outlive the step's scope: freed by the loop if Stop cuts it
       return tf.metrics.categoricalCrossentropy(yb, p).mean() as tf.Scalar;
     }, trainable);
     value = vg.value;

@@ -1,0 +1,121 @@
+/**
+ * A live class session in a real Jupyter page (Notebook 6 + headless Chromium, `tools/jupyter_page.ts`),
+ * with the project-local kernelspec (`"interrupt_mode": "message"`, tools/kernelspec.ts):
+ * - Stop during a training keeps the kernel and its variables; the training's progress output says
+ *   "detenido" with the epoch/batch reached; the cell ends with a one-line message; no tensor is left over;
+ * - a wrong or missing answer in a student notebook shows as one line, without the library's stack frames.
+ * Small data so it fits CI: a tiny CNN on 2,000 Fashion-MNIST images.
+ */
+import assert from "node:assert/strict";
+import { join, resolve } from "node:path";
+import { withJupyter } from "../tools/jupyter_page.ts";
+
+const ROOT = resolve(import.meta.dirname!, "..");
+const MOD = `file://${join(ROOT, "lib", "mod.ts")}`;
+
+function notebook(sources: string[]): string {
+  return JSON.stringify({
+    cells: sources.map((source) => ({ cell_type: "code", source, metadata: {}, outputs: [], execution_count: null })),
+    metadata: { kernelspec: { name: "deno", display_name: "Deno", language: "typescript" } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+Deno.test({
+  name: "live page: Stop keeps the kernel and says the training stopped; learner errors are one line",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    // Inside the repository, so that the kernel (started in the notebook's folder) finds deno.json.
+    await Deno.mkdir(join(ROOT, "build"), { recursive: true });
+    const dir = await Deno.makeTempDir({ dir: join(ROOT, "build"), prefix: "live_session_test_" });
+    try {
+      await Deno.writeTextFile(
+        join(dir, "clase.ipynb"),
+        notebook([
+          `import { tf, train, loadFashionMnist, subset, buildModel, defineArchitecture, checkConvOutput, exercise }` +
+          ` from "${MOD}";\n`,
+          `const guardado = 42;\n` +
+          `const datos = await loadFashionMnist({ split: "train", limit: 2000 });\n` +
+          `const model = buildModel(defineArchitecture("T", { input: "28x28x1", layers: ["CONV3-8/p1", "POOL2", "FC-10"] }), { seed: 0 });\n` +
+          `await train(model, await subset(datos, { limit: 64 }), { epochs: 1, batchSize: 32, progress: false });\n` +
+          `const antes = tf.memory().numTensors;\n` +
+          `const pesos = model.getWeights().length;\n` +
+          `"listo"`,
+          `await train(model, datos, { epochs: 200, batchSize: 32, title: "larga" });`,
+          `const despues = tf.memory().numTensors; console.log(\`guardado=\${guardado} tensores=\${despues - antes} pesos=\${model.getWeights().length === pesos}\`);`,
+          `checkConvOutput(exercise(1), "1x1x1");`,
+        ]),
+      );
+      // The student version of the exercises notebook, importing the library by absolute path.
+      const student = await Deno.readTextFile(join(ROOT, "notebooks", "student", "05_ejercicios_dimensiones.ipynb"));
+      await Deno.writeTextFile(join(dir, "alumno.ipynb"), student.replaceAll("../../lib/mod.ts", MOD));
+
+      await withJupyter({ notebookDir: dir }, async (j) => {
+        const nb = await j.open("clase.ipynb");
+        const k0 = await nb.kernel();
+        await nb.runCell(0, { timeoutS: 120 });
+        await nb.runCell(1, { timeoutS: 240 });
+        const setup = (await nb.outputs())[1].outputs;
+        assert.ok(setup.some((o) => /listo/.test(o.text)) && !setup.some((o) => o.error), JSON.stringify(setup));
+        await nb.runCell(2, { wait: false });
+        // Wait until the training shows progress, then press Stop.
+        for (let i = 0; i < 240; i++) {
+          const cells = await nb.outputs();
+          if (cells[2]?.outputs.some((o) => /lote \d+\//.test(o.text))) break;
+          await sleep(250);
+        }
+        await sleep(1500);
+        const t0 = performance.now();
+        await nb.interrupt();
+        await nb.waitIdle({ timeoutS: 60, settleMs: 500 });
+        const stopSeconds = (performance.now() - t0) / 1000;
+        console.log(`Stop → kernel idle: ${stopSeconds.toFixed(2)} s (includes the page's settle time, 0,5 s)`);
+        await nb.screenshot(join(ROOT, "build", "live_session_stop.png"));
+
+        const k1 = await nb.kernel();
+        assert.ok(k1.alive, JSON.stringify(k1));
+        assert.equal(k1.id, k0.id, "same kernel");
+        assert.equal(k1.restarts, 0, "not restarted");
+        assert.ok(stopSeconds < 10, `Stop took ${stopSeconds} s`);
+        let cells = await nb.outputs();
+        const train = cells[2].outputs;
+        assert.ok(
+          train.some((o) => /larga/.test(o.text) && /detenido en la época \d+\/200, lote \d+\/63/.test(o.text)),
+          JSON.stringify(train),
+        );
+        const errors = train.filter((o) => o.error);
+        assert.equal(errors.length, 1, JSON.stringify(train));
+        assert.match(
+          errors[0].text.trim(),
+          /^InterruptedError: Entrenamiento detenido en la época \d+\/200, lote \d+\/63/,
+        );
+        assert.ok(!/\n\s*at /.test(errors[0].text), errors[0].text);
+
+        await nb.runCell(3, { timeoutS: 60 });
+        await nb.runCell(4, { timeoutS: 60 });
+        cells = await nb.outputs();
+        const after = cells[3].outputs.map((o) => o.text).join("\n");
+        assert.match(after, /guardado=42 tensores=0 pesos=true/, `variables kept, memory back: ${after}`);
+        const wrong = cells[4].outputs.filter((o) => o.error);
+        assert.equal(wrong.length, 1, JSON.stringify(cells[4]));
+        assert.match(wrong[0].text.trim(), /^ExerciseError: Ejercicio 1: .* no es correcto[^\n]*$/);
+
+        // A student notebook run from the top (Run All goes on after an error in Notebook 6): every
+        // unanswered exercise shows its one-line message, no library frames.
+        const sn = await j.open("alumno.ipynb");
+        await sn.runAll({ timeoutS: 240 });
+        const studentErrors = (await sn.outputs()).flatMap((c) => c.outputs).filter((o) => o.error);
+        assert.ok(studentErrors.length >= 1);
+        for (const e of studentErrors) {
+          assert.match(e.text.trim(), /^ExerciseError: todavía sin responder \(ejercicio [^)]+\): [^\n]*$/);
+        }
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
