@@ -30,31 +30,30 @@ interface WasmModule {
  * kernel runs on all threads; smaller ones run on one.
  *
  * Measured with `deno run -A bench/pool_threshold.ts` (2 threads against 1, alternated in one process,
- * median of 15; 2-core AMD EPYC VM shared with other engineers, load average 7–10, 2026-11-30, 3 runs).
- * Time on 2 threads / time on 1, last run (the two earlier runs: the same picture, except a few input
- * gradients of 7–15 M at 0.8):
+ * median of 15) on the 2-core AMD EPYC VM, **idle** (load average < 0.5, 2026-11-30 16:50, every other job
+ * stopped). Time on 2 threads / time on 1:
  *
- * | kernel (batch)                          | work       | 2 thr / 1 thr |
- * | --------------------------------------- | ---------- | ------------- |
- * | LeNet-5 conv1 fwd / filter / input (64) | 7.5 M MAC  | 1.35 / 1.38 / 1.06 |
- * | LeNet-5 conv2 fwd / filter / input (64) | 15 M MAC   | 1.61 / 1.61 / 1.15 |
- * | LeNet-5 conv1, conv2 fwd (256)          | 30 M, 61 M | 1.16, 1.21    |
- * | VGG-ish conv3 fwd / filter / input (8)  | 38 M MAC   | 1.49 / 1.23 / 1.37 |
- * | VGG-ish conv1 fwd / filter / input (64) | 57 M MAC   | 0.81 / 1.03 / 1.11 |
- * | VGG-ish conv3 (64)                      | 302 M MAC  | 1.01 / 1.08 / 0.93 |
- * | VGG-ish conv2 (64)                      | 604 M MAC  | 0.97 / 1.02 / 1.05 |
- * | dense 400→120 (64, 256), 4096→128 (64)  | 3–34 M MAC | 21.7, 2.57, 1.50 |
- * | max pool, add, relu                     | 0.3–2.1 M  | 21.7, 1.6, 1.29, 1.82 |
+ * | kernel (batch)                          | work        | 2 thr / 1 thr        |
+ * | --------------------------------------- | ----------- | -------------------- |
+ * | LeNet-5 conv1 fwd / filter / input (64) | 7.5 M MAC   | 0.57 / 0.91 / 0.64   |
+ * | LeNet-5 conv2 fwd / filter / input (64) | 15 M MAC    | 0.70 / 0.76 / 0.97   |
+ * | LeNet-5 conv1, conv2 fwd (256)          | 30 M, 61 M  | 1.01, 0.62           |
+ * | VGG-ish conv1 fwd / filter / input (8)  | 7.1 M MAC   | 0.58 / 0.91 / 0.49   |
+ * | VGG-ish conv3 fwd / filter / input (64) | 302 M MAC   | 0.62 / 0.70 / 0.60   |
+ * | VGG-ish conv2 fwd / filter / input (64) | 604 M MAC   | 0.62 / 0.76 / 0.64   |
+ * | dense 400→120 (64, 256), 4096→128 (64)  | 3.1–34 M    | 0.87, 0.98, 1.04     |
+ * | max pool (64), add, relu (VGG, 64)      | 0.3–2.1 M   | 1.04, 0.98; 1.27, 1.07 |
  *
- * Every kernel under 40 M multiply-adds lost with the second thread (1.06–2.5×, up to 22× for tiny
- * ones: waking a pool whose thread is descheduled); from 57 M on the two pools are within ±20% of each
- * other under load, and on the idle machine two threads gave VGG-ish ×1.4 training and ×2 inference
- * (README, 2026-11-28). Hence threads from
- * 50 M multiply-adds; pooling and element-wise kernels never gained at any measured size: always one.
+ * On an idle machine every convolution from 7 M multiply-adds gains with the second thread (up to ×2), dense
+ * layers are even, pooling and element-wise kernels lose: threads from 5 M multiply-adds, pooling and
+ * element-wise always on one thread. (Under heavy load — load average 7–10, other engineers' jobs — the
+ * same script showed every kernel under 40 M multiply-adds *losing* with the second thread, up to 22× for
+ * tiny ones whose pool thread was descheduled; the threshold follows the idle figures, a student's laptop
+ * being closer to them.)
  */
 export const POOL_MIN_WORK = {
   /** Convolutions (forward and both gradients) and matrix products, in multiply-adds. */
-  macs: 5e7,
+  macs: 5e6,
   /** Every other kernel (pooling, element-wise), in elements of its largest input. */
   elements: Number.POSITIVE_INFINITY,
 };
