@@ -13,6 +13,7 @@ import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import puppeteer, { type Browser, type Page } from "puppeteer-core";
+import { commitTemp, tempPathFor } from "../lib/engine/files.ts";
 
 /** Debian's Chromium. */
 export const CHROMIUM = "/usr/bin/chromium";
@@ -120,9 +121,9 @@ export async function screenshotPage(page: Page, path: string): Promise<void> {
     content: "html,body{height:auto!important;overflow:visible!important}" +
       "#site{height:auto!important;overflow:visible!important;position:static!important}",
   });
-  const tmp = `${path}.${Deno.pid}.tmp.png`;
-  await page.screenshot({ path: tmp as `${string}.png`, fullPage: true, captureBeyondViewport: true });
-  await Deno.rename(tmp, path);
+  const tmp = `${tempPathFor(path)}.png` as `${string}.png`; // puppeteer picks the format from the extension
+  await page.screenshot({ path: tmp, fullPage: true, captureBeyondViewport: true });
+  await commitTemp(tmp, path);
 }
 
 /** Options for {@link renderPage}. */

@@ -25,6 +25,7 @@ import {
   requireHardwareAdapter,
 } from "../lib/engine/gpu_adapter.ts";
 import { ROOT, runNotebook } from "./notebooks.ts";
+import { writeFileAtomic } from "../lib/engine/files.ts";
 
 /** One step of the check. */
 export interface GpuCheckStep {
@@ -63,9 +64,7 @@ export const GPU_CHECK_NOTEBOOKS = ["notebooks/08_transfer_learning.ipynb", "not
 /** Writes the report as indented JSON, atomically (temporary file, then rename). */
 export async function writeReport(path: string, report: GpuCheckReport): Promise<void> {
   await Deno.mkdir(dirname(path), { recursive: true });
-  const tmp = `${path}.${Deno.pid}.tmp`;
-  await Deno.writeTextFile(tmp, JSON.stringify(report, null, 1) + "\n");
-  await Deno.rename(tmp, path);
+  await writeFileAtomic(path, JSON.stringify(report, null, 1) + "\n");
 }
 
 /** Reads `GPUAdapter.info` field by field (they are getters); undefined without an adapter. */

@@ -3,6 +3,7 @@
  * no scripts) and the table printed at the end.
  * @module
  */
+import { escapeXml } from "../lib/show/display.ts";
 
 /** One gradebook row (columns fixed: scripts and instructors depend on them). */
 export interface GradeRow {
@@ -76,10 +77,6 @@ export function printedTable(rows: GradeRow[]): string {
   return [line(header), widths.map((w) => "─".repeat(w)).join("  "), ...body.map(line)].join("\n");
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
-}
-
 const STATUS_ES: Record<GradeRow["status"], string> = {
   ok: "correcto",
   wrong: "incorrecto",
@@ -95,10 +92,10 @@ export function feedbackHtml(student: string, rows: GradeRow[], notes: string[],
   const sections = t.map((nb) => {
     const mine = rows.filter((r) => r.notebook === nb.notebook);
     const trs = mine.map((r) =>
-      `<tr class="${r.status}"><td>${escapeHtml(r.exercise)}</td><td>${es(r.points)} / ${es(r.max_points)}</td>` +
-      `<td>${STATUS_ES[r.status]}</td><td>${escapeHtml(r.message)}</td></tr>`
+      `<tr class="${r.status}"><td>${escapeXml(r.exercise)}</td><td>${es(r.points)} / ${es(r.max_points)}</td>` +
+      `<td>${STATUS_ES[r.status]}</td><td>${escapeXml(r.message)}</td></tr>`
     ).join("\n");
-    return `<h2>Cuaderno ${escapeHtml(nb.notebook)}: ${es(nb.points)} / ${es(nb.max_points)} puntos</h2>
+    return `<h2>Cuaderno ${escapeXml(nb.notebook)}: ${es(nb.points)} / ${es(nb.max_points)} puntos</h2>
 <table><thead><tr><th>ejercicio</th><th>puntos</th><th>estado</th><th>comentario</th></tr></thead>
 <tbody>
 ${trs}
@@ -113,10 +110,10 @@ ${trs}
       "formas, parámetros); los objetivos de accuracy que necesitan el entrenamiento completo aparecen como " +
       "<i>solo informativos</i> y no puntúan.</p>";
   const noteList = notes.length
-    ? `<h2>Avisos</h2><ul>${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join("")}</ul>`
+    ? `<h2>Avisos</h2><ul>${notes.map((n) => `<li>${escapeXml(n)}</li>`).join("")}</ul>`
     : "";
   return `<!DOCTYPE html>
-<html lang="es"><head><meta charset="utf-8"><title>Corrección · ${escapeHtml(student)}</title>
+<html lang="es"><head><meta charset="utf-8"><title>Corrección · ${escapeXml(student)}</title>
 <style>
 body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222}
 table{border-collapse:collapse;width:100%;margin-bottom:1.5rem}th,td{border:1px solid #ccc;padding:.35rem .5rem;
@@ -124,7 +121,7 @@ text-align:left;vertical-align:top}th{background:#f3f3f3}tr.ok td:nth-child(3){c
 tr.wrong td:nth-child(3),tr.error td:nth-child(3),tr.timeout td:nth-child(3){color:#b42318}
 tr.unanswered td:nth-child(3),tr.missing td:nth-child(3){color:#8a6d00}.note{background:#f6f8fa;padding:.6rem}
 </style></head><body>
-<h1>Corrección de ${escapeHtml(student)}</h1>
+<h1>Corrección de ${escapeXml(student)}</h1>
 <p><b>Total: ${es(total)} / ${es(max)} puntos.</b> Cada ejercicio se corrige por separado: un error en uno no
 afecta a los demás. Los comentarios son los mismos que dan las comprobaciones del cuaderno.</p>
 ${budget}

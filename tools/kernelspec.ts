@@ -17,6 +17,7 @@
  * @module
  */
 import { join } from "node:path";
+import { writeFileAtomic } from "../lib/engine/files.ts";
 
 /** The kernelspec the kit wants for a given deno binary. */
 export function kernelSpec(denoExe: string): Record<string, unknown> {
@@ -70,9 +71,7 @@ export async function installKernelSpec(
   await Deno.mkdir(dir, { recursive: true });
   await copyLogos(denoExe, dir);
   if (current === text) return { path, changed: false };
-  const tmp = `${path}.tmp.${Deno.pid}`;
-  await Deno.writeTextFile(tmp, text);
-  await Deno.rename(tmp, path);
+  await writeFileAtomic(path, text);
   return { path, changed: true };
 }
 

@@ -15,10 +15,12 @@
  * CLI: `deno run -A tools/static_outputs.ts build/notebooks/09_laboratorio_1.ipynb [--trust]`.
  * @module
  */
-import { basename, dirname, join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { createRequire } from "node:module";
 import { type Chromium, closeChromium, launchChromium } from "./browser.ts";
 import { plainText } from "../lib/show/mime.ts";
+import { escapeXml } from "../lib/show/display.ts";
+import { writeFileAtomic } from "../lib/engine/files.ts";
 
 const PLOTLY_MIME = "application/vnd.plotly.v1+json";
 
@@ -55,8 +57,7 @@ function joined(v: unknown): string {
 
 /** Puts the PNG into the figure's `<div>` of the HTML fallback written by `lib/show/plots.ts` (if it is there). */
 export function htmlWithStaticImage(html: string, pngBase64: string, alt: string): string {
-  const escAttr = alt.replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;");
-  const img = `<img class="cnn-static-figure" src="data:image/png;base64,${pngBase64}" alt="${escAttr}" ` +
+  const img = `<img class="cnn-static-figure" src="data:image/png;base64,${pngBase64}" alt="${escapeXml(alt)}" ` +
     `style="width:100%;height:auto"/>`;
   return html.replace(/(<div id="cnn-fig-[^"]*"[^>]*>)(<\/div>)/, `$1${img}$2`);
 }
@@ -121,9 +122,7 @@ export async function addStaticOutputs(path: string): Promise<StaticOutputsResul
   });
   if (todo.length + markdownOnly.length === 0) return result();
   if (todo.length > 0) await drawPngs(todo);
-  const tmp = join(dirname(path), `.${basename(path)}.${Deno.pid}.static.tmp`);
-  await Deno.writeTextFile(tmp, JSON.stringify(nb, null, 1) + "\n");
-  await Deno.rename(tmp, path);
+  await writeFileAtomic(path, JSON.stringify(nb, null, 1) + "\n");
   return result();
 }
 

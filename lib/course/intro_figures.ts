@@ -6,6 +6,7 @@
 import { type Figure, figure } from "../show/plots.ts";
 import { SvgFigure } from "../show/svg.ts";
 import { checkOptions } from "../engine/validate.ts";
+import { escapeXml } from "../show/display.ts";
 
 /** One milestone of {@link timelineFigure}. */
 export interface Milestone {
@@ -105,6 +106,6 @@ export function orientationTuningSvg(
       `<rect width="${width}" height="310" fill="white"/>${cells.join("")}` +
       `<line x1="20" y1="270" x2="${width - 20}" y2="270" stroke="#444"/>` +
       `<text x="${width / 2}" y="298" font-size="13" text-anchor="middle" font-style="italic">` +
-      `${caption.replace(/&/g, "&amp;").replace(/</g, "&lt;")}</text></svg>`,
+      `${escapeXml(caption)}</text></svg>`,
   );
 }
