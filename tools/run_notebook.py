@@ -2,8 +2,10 @@
 """Executes one notebook through the real Deno Jupyter kernel and writes the executed notebook.
 
 Works around the Deno kernel's late outputs (measured with Deno 2.9: 3–11 % of a cell's outputs arrive on
-IOPub after the kernel reported the cell done, and plain nbconvert drops them): after each cell it keeps draining IOPub until it has been quiet for
---drain seconds, and it also routes messages that belong to an earlier cell to that cell.
+IOPub after the kernel reported the cell done, and plain nbconvert drops them): every message that belongs to an
+earlier cell is routed to that cell, whenever it arrives; after each cell the runner keeps reading IOPub until it
+has been quiet for --drain seconds (short: a later message is still routed while the next cell runs), and after
+the last code cell until it has been quiet for --final-drain seconds (nothing follows it to catch them).
 
 Usage:
   run_notebook.py NOTEBOOK [--out EXECUTED.ipynb] [--report REPORT.json] [--timeout 600]
@@ -40,9 +42,12 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 class LateOutputClient(NotebookClient):
     """NotebookClient that keeps reading IOPub briefly after each cell completes (Deno kernel bug)."""
 
-    def __init__(self, nb, drain=0.4, **kw):
+    def __init__(self, nb, drain=0.05, final_drain=1.0, **kw):
         super().__init__(nb, **kw)
         self.drain = drain
+        self.final_drain = final_drain
+        code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+        self.last_code_index = code[-1] if code else None
         self.late_outputs = 0
         self.peak_rss_mb = None
         self.cells_by_msg = {}  # parent msg_id -> (cell, cell_index), for outputs arriving even later
@@ -78,8 +83,8 @@ class LateOutputClient(NotebookClient):
                 if time.monotonic() > give_up:
                     return
                 try:
-                    msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=self.drain))
-                except Exception:  # queue.Empty: quiet for `drain` seconds
+                    msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=quiet))
+                except Exception:  # queue.Empty: quiet for `quiet` seconds
                     return
             else:
                 msg = await ensure_async(self.kc.iopub_channel.get_msg(timeout=None))
@@ -93,6 +98,10 @@ class LateOutputClient(NotebookClient):
                 except CellExecutionComplete:
                     done = True
                     give_up = time.monotonic() + 5.0
+                    # execution stops after the last cell or at an error: nothing follows to catch its stragglers
+                    last = cell_index == self.last_code_index or any(
+                        o.get("output_type") == "error" for o in cell.get("outputs", []))
+                    quiet = self.final_drain if last else self.drain
             else:
                 self._route_stray(msg)
 
@@ -196,7 +205,8 @@ def main():
     ap.add_argument("--out", help="where to write the executed notebook (default: do not write)")
     ap.add_argument("--report", help="where to write a JSON report")
     ap.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds")
-    ap.add_argument("--drain", type=float, default=0.4, help="seconds of IOPub quiet after each cell")
+    ap.add_argument("--drain", type=float, default=0.05, help="seconds of IOPub quiet after each cell")
+    ap.add_argument("--final-drain", type=float, default=1.0, help="seconds of IOPub quiet after the last code cell")
     ap.add_argument("--expect-error", help="succeed only if execution stops at an error matching this regex")
     ap.add_argument("--kernel", default="deno")
     ap.add_argument("--slots", type=int, default=2, help="max notebooks executing at once on this machine")
@@ -218,6 +228,7 @@ def main():
     client = LateOutputClient(
         nb,
         drain=args.drain,
+        final_drain=args.final_drain,
         timeout=args.timeout,
         kernel_name=args.kernel,
         iopub_timeout=30,
