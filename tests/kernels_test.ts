@@ -15,6 +15,7 @@ import {
   fastKernelsActive,
   registerFastKernels,
   restoreStockKernels,
+  setFilterGradPath,
   WASM_FAST_KERNELS,
 } from "../lib/engine/kernels.ts";
 
@@ -93,6 +94,10 @@ const CONV_CASES: ConvCase[] = [
   { name: "1x1 s2", x: [2, 7, 7, 3], f: [1, 1, 3, 2], strides: 2, pad: "valid" },
   { name: "4x2 s[1,3] valid rect", x: [1, 9, 13, 2], f: [4, 2, 2, 3], strides: [1, 3], pad: "valid" },
   { name: "explicit pad", x: [2, 6, 7, 2], f: [3, 3, 2, 2], strides: 2, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+  // more channels: by default these take the transposed-convolution path (see IM2COL_MAX_RATIO)
+  { name: "3x3 same c6", x: [2, 8, 8, 6], f: [3, 3, 6, 4], strides: 1, pad: "same" },
+  { name: "5x5 s2 valid c8", x: [2, 11, 11, 8], f: [5, 5, 8, 3], strides: 2, pad: "valid" },
+  { name: "3x3 s[1,2] same c5", x: [1, 7, 9, 5], f: [3, 3, 5, 2], strides: [1, 2], pad: "same" },
 ];
 
 interface DepthwiseCase {
@@ -290,6 +295,23 @@ for (const backend of BACKENDS) {
       for (const c of CONV_CASES) await compare(backend, `conv2d ${c.name}`, convGrads(c));
     },
   });
+
+  if (backend === "wasm") {
+    Deno.test({
+      name: "wasm: both filter-gradient paths (im2col, transposed convolution) match cpu on every conv shape",
+      ...opts,
+      fn: async () => {
+        for (const path of ["im2col", "transposed-conv"] as const) {
+          const previous = setFilterGradPath(path);
+          try {
+            for (const c of CONV_CASES) await compare(backend, `conv2d ${c.name} (${path})`, convGrads(c));
+          } finally {
+            setFilterGradPath(previous);
+          }
+        }
+      },
+    });
+  }
 
   Deno.test({
     name: `${backend}: depthwise conv gradients match cpu on ${DEPTHWISE_CASES.length} shapes`,
