@@ -394,6 +394,22 @@ badNumber("train", () => train(model, data, { ...quiet, epochs: 1.5 }), "epochs"
 badNumber("train", () => train(model, data, { ...quiet, batchSize: "32" } as never), "batchSize", '"32"');
 badNumber("train", () => train(model, data, { ...quiet, validationSplit: 1 }), "validationSplit", "1");
 badNumber("train", () => train(model, data, { ...quiet, earlyStopping: { patience: 0 } }), "patience", "0");
+badNumber(
+  "train",
+  () => train(model, data, { ...quiet, validationSplit: 0.25, validationFreq: 0 }),
+  "validationFreq",
+  "0",
+);
+add(
+  "train",
+  "valor no válido",
+  "validationFreq sin validación",
+  () => train(model, data, { ...quiet, validationFreq: 2 }),
+  [
+    "validationFreq",
+    "splitValidation",
+  ],
+);
 badNumber("randomAugment", () => randomAugment(images, { seed: Infinity }), "seed", "Infinity");
 badNumber("randomAugment", () => randomAugment(images, {} as never), "seed", "undefined");
 badNumber("randomAugment", () => randomAugment(images, { seed: 1, rotation: 200 }), "rotation", "200");

@@ -74,6 +74,21 @@ Deno.test("trainingCurves: train and validation traces per metric, several runs 
   assert.throws(() => trainingCurves({} as History), /trainingCurves espera/);
 });
 
+Deno.test("trainingCurves: with validationFreq the validation line joins the validated epochs (no gaps)", () => {
+  const sparse: History = {
+    ...history,
+    epochs: history.epochs.map((e) => e.epoch === 2 ? { ...e, valLoss: undefined, valAcc: undefined } : e),
+  };
+  const fig = trainingCurves(sparse);
+  const val = fig.data.filter((t) => String(t.name).endsWith("validación"));
+  assert.equal(val.length, 2);
+  for (const t of val) {
+    assert.deepEqual(t.x, [1, 3]);
+    assert.ok((t.y as unknown[]).every((v) => typeof v === "number"));
+  }
+  assert.deepEqual(fig.data[0].x, [1, 2, 3]); // training: every epoch
+});
+
 Deno.test("paramsPerLayer uses params (or weights) per row, log axis, skips empty layers", () => {
   const fig = paramsPerLayer([
     { name: "input", params: 0 },

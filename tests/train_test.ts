@@ -130,6 +130,52 @@ Deno.test("reduceLrOnPlateau divides the lr and earlyStopping stops when the met
   tf.dispose([data.images, data.labels]);
 });
 
+Deno.test("validationFreq validates every k epochs and after the last; the validated values are unchanged", async () => {
+  const data = toyData(128);
+  const opts = { ...quiet, epochs: 5, batchSize: 16, lr: 1e-2, validationSplit: 0.25, seed: 2 };
+  const every = toyModel(), sparse = toyModel();
+  const h1 = await train(every, data, opts);
+  const h2 = await train(sparse, data, { ...opts, validationFreq: 2 });
+  assert.deepEqual(h2.epochs.filter((e) => e.valAcc !== undefined).map((e) => e.epoch), [2, 4, 5]);
+  assert.ok(h2.epochs.every((e) => (e.valAcc === undefined) === (e.valLoss === undefined)));
+  // Validation runs in inference mode and draws no random numbers: skipping it changes nothing else.
+  for (const e of h2.epochs) {
+    const ref = h1.epochs[e.epoch - 1];
+    assert.equal(e.loss, ref.loss, `epoch ${e.epoch}: training loss`);
+    if (e.valLoss !== undefined) assert.equal(e.valLoss, ref.valLoss, `epoch ${e.epoch}: validation loss`);
+  }
+  disposeModel(every);
+  disposeModel(sparse);
+  tf.dispose([data.images, data.labels]);
+});
+
+Deno.test("with validationFreq, early stopping decides on validated epochs and its patience counts epochs", async () => {
+  const data = toyData(64);
+  const run = async (validationFreq: number) => {
+    const m = toyModel();
+    // A negligible learning rate: the validation loss never improves after its first measurement.
+    const h = await train(m, data, {
+      ...quiet,
+      epochs: 20,
+      batchSize: 32,
+      optimizer: "sgd",
+      lr: 1e-12,
+      validationSplit: 0.5,
+      validationFreq,
+      earlyStopping: { patience: 4, monitor: "valLoss" },
+    });
+    disposeModel(m);
+    return h;
+  };
+  const daily = await run(1), every3 = await run(3);
+  assert.equal(daily.bestEpoch, 1);
+  assert.equal(daily.epochs.length, 5); // 5 − 1 ≥ 4
+  assert.equal(every3.bestEpoch, 3); // the first validated epoch
+  assert.equal(every3.epochs.length, 9); // validated 3, 6, 9: 9 − 3 ≥ 4 (not after 4 more validations)
+  assert.equal(every3.stopReason, "earlyStopping");
+  tf.dispose([data.images, data.labels]);
+});
+
 Deno.test("train does not leak: numTensors constant across epochs and repeated calls; disposeModel frees all", async () => {
   const data = toyData(64);
   const before = tf.memory().numTensors;

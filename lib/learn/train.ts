@@ -85,6 +85,7 @@ const TRAIN_KEYS: OptionKeys<TrainOptions> = {
   shuffle: true,
   validationData: true,
   validationSplit: true,
+  validationFreq: true,
   optimizer: true,
   lr: true,
   momentum: true,
@@ -111,6 +112,14 @@ async function checkTrainOptions(model: tf.LayersModel, data: Dataset, options: 
   checkOptionalNumber("momentum", options.momentum, { min: 0, below: 1, example: "0.9" });
   checkOptionalNumber("weightDecay", options.weightDecay, { min: 0, example: "5e-4" });
   checkOptionalNumber("validationSplit", options.validationSplit, { above: 0, below: 1, example: "0.1" });
+  checkOptionalNumber("validationFreq", options.validationFreq, { integer: true, min: 1, example: "2" });
+  if (options.validationFreq !== undefined && !options.validationData && !options.validationSplit) {
+    throw new InputError(
+      "validationFreq dice cada cuántas épocas se valida, pero no hay validación: añade validationData " +
+        "(p. ej. una parte de los datos de entrenamiento apartada con splitValidation) o quita validationFreq.",
+      { field: "validationFreq", value: options.validationFreq },
+    );
+  }
   if (
     typeof options.optimizer === "string" ||
     (options.optimizer !== undefined && !(options.optimizer instanceof tf.Optimizer))
@@ -164,6 +173,13 @@ export interface TrainOptions {
   validationData?: Dataset;
   /** Alternatively, hold out this fraction of `data` (its last examples, before shuffling) for validation. */
   validationSplit?: number;
+  /**
+   * Validate every `validationFreq` epochs (and always after the last one); default 1 (Keras'
+   * `validation_freq`). Worth it when the validation pass costs as much as the epoch itself (few training
+   * images, many validation ones). Early stopping and reduce-LR on a validation metric then decide only on
+   * validated epochs; their `patience` still counts epochs.
+   */
+  validationFreq?: number;
   /**
    * `"adam"` (default, lr 1e-3), `"sgd"` (lr 1e-2, momentum 0.9 unless `momentum` says otherwise) or an
    * optimizer instance. When omitted and the model already has an optimizer (second call, resumed
@@ -295,20 +311,29 @@ async function sumsOver(
   return { loss, correct, n };
 }
 
-/** Tracks the best value of a monitored metric and for how many epochs it has not improved. */
+/** Tracks the best value of a monitored metric and the epoch since which it has not improved. */
 class Plateau {
   best = NaN;
-  wait = 0;
+  /** Epoch of the last improvement (or of the last {@link restart}). */
+  since = 0;
   constructor(readonly monitor: MonitorName, readonly patience: number) {}
-  /** Records one epoch: `improved`, `waiting`, or `plateau` once `patience` epochs passed without improving. */
+  /**
+   * Records one epoch: `improved`, `waiting`, or `plateau` once `patience` epochs passed without improving.
+   * An epoch without the metric (not validated: `validationFreq`) decides nothing.
+   */
   update(logs: EpochLogs): "improved" | "waiting" | "plateau" {
-    const v = logs[this.monitor] as number;
+    const v = logs[this.monitor] as number | undefined;
+    if (v === undefined) return "waiting";
     if (Number.isNaN(this.best) || better(this.monitor, v, this.best)) {
       this.best = v;
-      this.wait = 0;
+      this.since = logs.epoch;
       return "improved";
     }
-    return ++this.wait >= this.patience ? "plateau" : "waiting";
+    return logs.epoch - this.since >= this.patience ? "plateau" : "waiting";
+  }
+  /** Starts counting the patience again from `epoch` (after the learning rate was reduced). */
+  restart(epoch: number): void {
+    this.since = epoch;
   }
 }
 
@@ -439,6 +464,8 @@ interface Run extends TrainingSets {
   numClasses: number;
   epochs: number;
   firstEpoch: number;
+  /** Validate every this many epochs (and after the last). */
+  validationFreq: number;
   batchSize: number;
   batchesPerEpoch: number;
   n: number;
@@ -499,6 +526,7 @@ function startRun(
     numClasses: outputClasses(model),
     epochs: budgetedEpochs(options.epochs ?? 10, previous.length),
     firstEpoch: previous.length + 1,
+    validationFreq: options.validationFreq ?? 1,
     batchSize,
     batchesPerEpoch: Math.ceil(n / batchSize),
     n,
@@ -604,7 +632,7 @@ async function trainEpoch(run: Run, epoch: number): Promise<EpochLogs> {
     seconds: 0,
     samplesPerSecond: seen / trainSeconds,
   };
-  if (run.val) {
+  if (run.val && (epoch % run.validationFreq === 0 || epoch === run.epochs)) {
     const s = await sumsOver(run.model, run.val.x, run.val.y, run.numClasses, Math.max(256, batchSize), loop);
     logs.valLoss = s.loss / s.n;
     logs.valAcc = s.correct / s.n;
@@ -720,7 +748,7 @@ async function afterEpoch(run: Run, epoch: number, logs: EpochLogs): Promise<boo
         }.`,
       );
     }
-    rlr.state.wait = 0;
+    rlr.state.restart(epoch);
   }
   if (run.options.checkpointDir) {
     await run.loop.wait(saveCheckpoint(run.model, run.options.checkpointDir, { history }));

@@ -230,12 +230,13 @@ export function trainingCurves(
         legendgroup: `${r}-train`,
         showlegend: p === 0,
       });
-      if (h.epochs.some((e) => e[valKey] !== undefined)) {
+      const validated = h.epochs.filter((e) => e[valKey] !== undefined); // every epoch, or every validationFreq
+      if (validated.length > 0) {
         data.push({
           type: "scatter",
           mode: "lines+markers",
-          x,
-          y: h.epochs.map((e) => e[valKey] ?? null),
+          x: validated.map((e) => e.epoch),
+          y: validated.map((e) => e[valKey]!),
           name: `${prefix}validación`,
           line: { color, dash: "dash" },
           xaxis: `x${axis}`,
