@@ -6,7 +6,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { extname, join } from "node:path";
 import type { Dataset } from "./dataset.ts";
-import { decodeImage, sizeOf } from "./decode.ts";
+import { decodeImageWith, sizeOf } from "./decode.ts";
+import { withSharpWorker } from "./sharp_jobs.ts";
+import { runStoppable, type StoppableLoop } from "../engine/interrupt.ts";
 import { checkOneOf, checkOptionalNumber, checkOptions, InputError, type OptionKeys } from "../engine/validate.ts";
 import { LearnerError } from "../engine/learner_error.ts";
 
@@ -96,7 +98,13 @@ async function listDir(dir: string): Promise<Deno.DirEntry[]> {
  * @example
  * const ds = await loadImageFolder("data/mis_fotos", { size: [64, 64] });
  */
-export async function loadImageFolder(dir: string, options: ImageFolderOptions): Promise<Dataset> {
+export function loadImageFolder(dir: string, options: ImageFolderOptions): Promise<Dataset> {
+  return runStoppable("Carga de imágenes", (loop) => loadWatched(loop, dir, options));
+}
+
+/** The steps of {@link loadImageFolder}, watched by `loop`; sharp runs in a worker (see `sharp_jobs.ts`). */
+async function loadWatched(loop: StoppableLoop, dir: string, options: ImageFolderOptions): Promise<Dataset> {
+  loop.onStop = () => `Carga de imágenes de ${dir} detenida al buscar las imágenes.`;
   checkFolderOptions(dir, options);
   if (!options || options.size === undefined) {
     throw new LearnerError(
@@ -110,7 +118,7 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions):
   }
   let entries: Deno.DirEntry[];
   try {
-    entries = await listDir(dir);
+    entries = await loop.wait(listDir(dir));
   } catch (e) {
     throw new LearnerError(`No se puede leer la carpeta ${dir}: ${(e as Error).message}`);
   }
@@ -125,7 +133,7 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions):
   }
   const files: Array<{ path: string; label: number }> = [];
   for (const [label, cls] of classNames.entries()) {
-    for (const path of await imagesUnder(join(dir, cls))) files.push({ path, label });
+    for (const path of await loop.wait(imagesUnder(join(dir, cls)))) files.push({ path, label });
   }
   if (files.length === 0) {
     throw new LearnerError(`No hay imágenes (${IMAGE_EXTENSIONS.join(", ")}) en las carpetas de clase de ${dir}.`);
@@ -134,21 +142,28 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions):
   const pixels = new Float32Array(files.length * size);
   const ok = new Uint8Array(files.length);
   const failures: string[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const i = next++;
-      try {
-        const raw = await decodeImage(files[i].path, { size: [h, w], channels, fit: options.fit });
-        const off = i * size;
-        for (let j = 0; j < size; j++) pixels[off + j] = raw.data[j] / 255;
-        ok[i] = 1;
-      } catch (e) {
-        failures.push(`${files[i].path} (${(e as Error).message.split("\n")[0]})`);
+  let next = 0, done = 0;
+  loop.onStop = () => `Carga de imágenes de ${dir} detenida en la imagen ${done + 1}/${files.length}.`;
+  await withSharpWorker(loop, async (sharp) => {
+    const worker = async () => {
+      while (next < files.length) {
+        const i = next++;
+        try {
+          const raw = await decodeImageWith(sharp, files[i].path, { size: [h, w], channels, fit: options.fit });
+          const off = i * size;
+          for (let j = 0; j < size; j++) pixels[off + j] = raw.data[j] / 255;
+          ok[i] = 1;
+        } catch (e) {
+          if (loop.interrupted) throw e; // Stop: no more images
+          failures.push(`${files[i].path} (${(e as Error).message.split("\n")[0]})`);
+        }
+        done++;
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
+      loop.idle(); // the other readers may still wait for sharp: this one no longer runs
+    };
+    await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
+    loop.busy();
+  });
   if (failures.length) {
     const msg = `No se pudieron leer ${failures.length} imagen(es) de ${dir}:\n  ${failures.sort().join("\n  ")}`;
     if ((options.onError ?? "throw") === "throw") {
