@@ -125,11 +125,12 @@ export class SharpWorker implements SharpRunner {
   /** Starts the worker (its module loads while the first jobs are queued). */
   constructor() {
     this.worker = new Worker(SHARP_WORKER_URL, { workerData: { answered: this.answered } });
-    this.worker.unref(); // an idle helper never keeps a script from ending
+    this.worker.unref(); // an idle helper never keeps a script from ending (referenced while jobs run)
     this.worker.on("message", (reply: SharpReply) => {
       const p = this.pending.get(reply.id);
       if (!p) return;
       this.pending.delete(reply.id);
+      if (this.pending.size === 0) this.worker.unref();
       if (reply.error !== undefined) p.reject(new Error(reply.error));
       else p.resolve(reply.result!);
       this.handled.add(reply.id); // last: a handler cut before this point shows as answered, not handled
@@ -154,6 +155,7 @@ export class SharpWorker implements SharpRunner {
     const id = this.next++;
     Atomics.store(this.answered, id % SHARP_SLOTS, 0);
     const result = new Promise<RawImage>((resolve, reject) => {
+      if (this.pending.size === 0) this.worker.ref();
       this.pending.set(id, { resolve, reject });
       this.worker.postMessage({ id, job });
     }).finally(() => this.handled.delete(id));
@@ -170,6 +172,7 @@ export class SharpWorker implements SharpRunner {
   private fail(error: Error): void {
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
+    this.worker.unref();
   }
 
   /** Terminates the worker (at once, even with jobs running: they are rejected). Idempotent. */
