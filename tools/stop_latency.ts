@@ -214,13 +214,14 @@ export async function measureOperations(names: string[]): Promise<OperationRepor
   const reports: OperationReport[] = [];
   try {
     await withJupyter({ notebookDir: dir }, async (j) => {
-      for (const arg of names) {
+      for (const [k, arg] of names.entries()) {
         const [name, delay] = arg.split("@");
         const known = OPERATIONS[name];
         if (!known) throw new Error(`No operation "${name}"; known: ${Object.keys(OPERATIONS).join(", ")}`);
         const op = delay === undefined ? known : { ...known, plan: { ...known.plan, delayMs: Number(delay) } };
-        await Deno.writeTextFile(join(dir, `${name}.ipynb`), notebookJson([IMPORTS, op.setup, op.run, CHECK_CELL]));
-        const nb = await j.open(`${name}.ipynb`, { timeoutS: 120 });
+        const file = `${k}_${name}.ipynb`; // one file per run: the page caches a reopened name (HTTP 304)
+        await Deno.writeTextFile(join(dir, file), notebookJson([IMPORTS, op.setup, op.run, CHECK_CELL]));
+        const nb = await j.open(file, { timeoutS: 120 });
         await nb.runCell(0, { timeoutS: 180 });
         await nb.runCell(1, { timeoutS: 300 });
         const r = await measureStop(nb, 2, op.plan);
