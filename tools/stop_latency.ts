@@ -160,7 +160,7 @@ export const OPERATIONS: Record<string, Operation> = {
   },
   augmentPreview: {
     setup: `const guardado = 42;\nconst antes = tf.memory().numTensors;`,
-    run: `await augmentPreview(sampleImagePath("astronaut"), 64, { rotation: 25, zoom: 0.2, crop: 0.7, size: 400 });`,
+    run: `await augmentPreview(sampleImagePath("astronaut"), 48, { rotation: 25, zoom: 0.2, crop: 0.7, size: 256 });`,
     plan: { delayMs: 1200 },
   },
   loadImageFolder: {

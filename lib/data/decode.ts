@@ -5,7 +5,14 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { checkOneOf, checkOptions } from "../engine/validate.ts";
-import { type ImageInput, localSharp, type RawImage, type SharpOp, type SharpRunner } from "./sharp_jobs.ts";
+import {
+  type ImageInput,
+  localSharp,
+  type RawImage,
+  type SharpJob,
+  type SharpOp,
+  type SharpRunner,
+} from "./sharp_jobs.ts";
 
 export { sharpOf } from "./sharp_jobs.ts";
 
@@ -41,6 +48,15 @@ export async function decodeImageWith(
   input: ImageInput,
   options: DecodeOptions = {},
 ): Promise<RawImage> {
+  const { job, channels } = decodeJob(input, options);
+  return decodedPixels(await sharp.run(job), channels);
+}
+
+/**
+ * The sharp job of {@link decodeImage} (options checked) and the channels asked for; its result goes
+ * through {@link decodedPixels}. For running many decodes at once (`SharpRunner.runEach`).
+ */
+export function decodeJob(input: ImageInput, options: DecodeOptions = {}): { job: SharpJob; channels: 1 | 3 } {
   checkOptions("loadImage", options, { size: true, channels: true, fit: true });
   if (options.fit !== undefined) checkOneOf("fit", options.fit, ["cover", "contain", "fill"]);
   const channels = options.channels ?? 3;
@@ -53,9 +69,12 @@ export async function decodeImageWith(
     ops.push(["resize", w, h, { fit: options.fit ?? "cover", background: { r: 0, g: 0, b: 0 } }]);
   }
   ops.push(["toColourspace", channels === 1 ? "b-w" : "srgb"]);
-  const raw = await sharp.run({ input, ops });
-  let bytes = raw.data;
-  if (raw.channels !== channels) bytes = convertChannels(bytes, raw.channels, channels);
+  return { job: { input, ops }, channels };
+}
+
+/** The pixels of a {@link decodeJob}'s result with the channels asked for. */
+export function decodedPixels(raw: RawImage, channels: 1 | 3): RawImage {
+  const bytes = raw.channels !== channels ? convertChannels(raw.data, raw.channels, channels) : raw.data;
   return { data: bytes, width: raw.width, height: raw.height, channels };
 }
 

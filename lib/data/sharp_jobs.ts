@@ -14,8 +14,8 @@
  */
 import sharp from "sharp";
 import { Buffer } from "node:buffer";
-import { Worker } from "node:worker_threads";
-import type { StoppableLoop, WaitProbe } from "../engine/interrupt.ts";
+import { MessageChannel, type MessagePort, receiveMessageOnPort, Worker } from "node:worker_threads";
+import type { StoppableLoop } from "../engine/interrupt.ts";
 
 /** An 8-bit image in memory: row-major `height × width × channels` bytes. */
 export interface RawImage {
@@ -49,6 +49,8 @@ export interface SharpJob {
 export interface SharpRunner {
   /** Runs the job; `data` holds raw pixels (`output: "raw"`) or the encoded file. */
   run(job: SharpJob): Promise<RawImage>;
+  /** Runs the jobs at the same time; each result is the image or the job's error. */
+  runEach(jobs: SharpJob[]): Promise<Array<RawImage | Error>>;
 }
 
 /** A sharp pipeline reading any {@link ImageInput}. */
@@ -86,15 +88,15 @@ export async function runSharpJob(job: SharpJob): Promise<RawImage> {
 }
 
 /** Runs jobs in this isolate (short single calls; a long loop should use {@link withSharpWorker}). */
-export const localSharp: SharpRunner = { run: runSharpJob };
+export const localSharp: SharpRunner = {
+  run: runSharpJob,
+  runEach: (jobs) => Promise.all(jobs.map((j) => runSharpJob(j).catch((e: Error) => e))),
+};
 
 /** The worker module that runs jobs (`sharp_worker.ts`). */
 export const SHARP_WORKER_URL: URL = new URL("./sharp_worker.ts", import.meta.url);
 
-/** Jobs in flight at most (slots of the worker's "answered" flags). */
-export const SHARP_SLOTS = 1024;
-
-/** A message from the worker: the result or the error of job `id`. */
+/** A reply of the worker: the result or the error of job `id`. */
 export interface SharpReply {
   /** The job's number. */
   id: number;
@@ -104,99 +106,114 @@ export interface SharpReply {
   error?: string;
 }
 
+/** What the worker thread is given (`workerData`). */
+export interface SharpWorkerData {
+  /** Where it posts its replies. */
+  port: MessagePort;
+  /** `signal[0]` is incremented (and notified) after each reply. */
+  signal: Int32Array;
+}
+
 /**
- * A worker thread running {@link SharpJob}s (several at once: sharp's own threads do the work). Close it when
- * done ({@link close}); a closed worker rejects what was still running.
+ * A worker thread running {@link SharpJob}s, several at once (sharp's own threads do the work), while this
+ * thread **blocks** until they are answered. Close it when done ({@link close}).
+ *
+ * Why block: with the kit's kernelspec, Jupyter's Stop terminates whatever JavaScript of the kernel runs
+ * next. If the kernel is idle at that moment (awaiting a reply), that is a timer or message callback of
+ * Deno's event loop, and then the kernel's timers stop for good (measured with Deno 2.9: a `setInterval`
+ * never fires again), so no watchdog ({@link StoppableLoop}) can notice the Stop and the cell hangs.
+ * Waiting with `Atomics.wait` keeps the kernel inside the loop's own code, where a Stop is noticed at once.
  *
  * A `node:worker_threads` worker, not a Web `Worker`: once the wasm backend has started its own thread pool
- * (`engine/threads.ts`), a Web Worker started by Deno gets no `self` and its messages never reach the page's
- * side (measured with Deno 2.9); node workers are unaffected.
+ * (`engine/threads.ts`), a Web Worker started by Deno gets no `self` and its messages never reach this side
+ * (Deno 2.9); node workers are unaffected, and `receiveMessageOnPort` reads their replies synchronously.
  */
 export class SharpWorker implements SharpRunner {
   private readonly worker: Worker;
-  private readonly pending = new Map<number, { resolve: (r: RawImage) => void; reject: (e: Error) => void }>();
-  /** `answered[id % SLOTS]` = 1 once the worker has posted job id's reply (written by the worker). */
-  private readonly answered = new Int32Array(new SharedArrayBuffer(4 * SHARP_SLOTS));
-  /** Jobs whose reply this side has received and settled. */
-  private readonly handled = new Set<number>();
+  private readonly port: MessagePort;
+  private readonly signal = new Int32Array(new SharedArrayBuffer(4));
+  private readonly replies = new Map<number, SharpReply>();
   private next = 0;
   private closed = false;
+  /** Longest wait for a sign of life of the worker, ms (then its jobs fail); default 120 000. */
+  timeoutMs = 120_000;
 
   /** Starts the worker (its module loads while the first jobs are queued). */
   constructor() {
-    this.worker = new Worker(SHARP_WORKER_URL, { workerData: { answered: this.answered } });
-    this.worker.unref(); // an idle helper never keeps a script from ending (referenced while jobs run)
-    this.worker.on("message", (reply: SharpReply) => {
-      const p = this.pending.get(reply.id);
-      if (!p) return;
-      this.pending.delete(reply.id);
-      if (this.pending.size === 0) this.worker.unref();
-      if (reply.error !== undefined) p.reject(new Error(reply.error));
-      else p.resolve(reply.result!);
-      this.handled.add(reply.id); // last: a handler cut before this point shows as answered, not handled
-    });
-    this.worker.on("error", (e: Error) => {
-      this.fail(new Error(`El proceso auxiliar de imágenes (sharp) falló: ${e.message}`));
-    });
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    const workerData: SharpWorkerData = { port: port2, signal: this.signal };
+    this.worker = new Worker(SHARP_WORKER_URL, { workerData, transferList: [port2] });
+    this.worker.unref(); // nothing is awaited from it asynchronously
+    this.port.unref?.();
   }
 
-  /** Runs `job` in the worker. */
+  /** Runs `job` in the worker, blocking this thread until it is done. */
   run(job: SharpJob): Promise<RawImage> {
-    return this.start(job).result;
+    const [r] = this.runEachSync([job]);
+    return r instanceof Error ? Promise.reject(r) : Promise.resolve(r);
   }
 
-  /**
-   * Runs `job` and returns, with its result, a {@link WaitProbe} for a stoppable loop's wait: `true` while
-   * the worker works on it (however long: a cold start, a big photo), `false` when its reply arrived more
-   * than `graceMs` ago and was not taken, or was taken and the code awaiting it did not resume (Stop cut it).
-   */
-  start(job: SharpJob, graceMs = 500): { result: Promise<RawImage>; probe: WaitProbe } {
-    if (this.closed) return { result: Promise.reject(new Error("SharpWorker cerrado.")), probe: () => undefined };
-    const id = this.next++;
-    Atomics.store(this.answered, id % SHARP_SLOTS, 0);
-    const result = new Promise<RawImage>((resolve, reject) => {
-      if (this.pending.size === 0) this.worker.ref();
-      this.pending.set(id, { resolve, reject });
+  /** Runs the jobs at the same time in the worker, blocking this thread until all are done. */
+  runEach(jobs: SharpJob[]): Promise<Array<RawImage | Error>> {
+    return Promise.resolve(this.runEachSync(jobs));
+  }
+
+  /** {@link runEach} without the promise. */
+  runEachSync(jobs: SharpJob[]): Array<RawImage | Error> {
+    if (this.closed) return jobs.map(() => new Error("SharpWorker cerrado."));
+    const ids = jobs.map((job) => {
+      const id = this.next++;
       this.worker.postMessage({ id, job });
-    }).finally(() => this.handled.delete(id));
-    let answeredAt = 0;
-    const probe = () => {
-      if (this.handled.has(id)) return false;
-      if (Atomics.load(this.answered, id % SHARP_SLOTS) !== 1) return true;
-      answeredAt ||= performance.now();
-      return performance.now() - answeredAt < graceMs;
-    };
-    return { result, probe };
+      return id;
+    });
+    let seen = Atomics.load(this.signal, 0);
+    let lastSign = performance.now();
+    while (ids.some((id) => !this.replies.has(id))) {
+      for (let m = receiveMessageOnPort(this.port); m; m = receiveMessageOnPort(this.port)) {
+        const reply = m.message as SharpReply;
+        this.replies.set(reply.id, reply);
+        lastSign = performance.now();
+      }
+      if (ids.every((id) => this.replies.has(id))) break;
+      if (performance.now() - lastSign > this.timeoutMs) {
+        this.close();
+        return ids.map((id) => this.take(id) ?? new Error("El proceso auxiliar de imágenes (sharp) no responde."));
+      }
+      Atomics.wait(this.signal, 0, seen, 50); // slices: a Stop is acted on within one
+      seen = Atomics.load(this.signal, 0);
+    }
+    return ids.map((id) => this.take(id)!);
   }
 
-  private fail(error: Error): void {
-    for (const p of this.pending.values()) p.reject(error);
-    this.pending.clear();
-    this.worker.unref();
+  private take(id: number): RawImage | Error | undefined {
+    const reply = this.replies.get(id);
+    if (!reply) return undefined;
+    this.replies.delete(id);
+    return reply.error !== undefined ? new Error(reply.error) : reply.result!;
   }
 
-  /** Terminates the worker (at once, even with jobs running: they are rejected). Idempotent. */
+  /** Terminates the worker (at once, even with jobs running). Idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.worker.terminate().catch(() => {});
-    this.fail(new Error("SharpWorker cerrado."));
+    this.port.close();
+    this.replies.clear();
   }
 }
 
 /**
- * Runs `fn` with a {@link SharpWorker} whose jobs are watched waits of `loop` (Jupyter's Stop is noticed
- * while sharp works); the worker is terminated when `fn` ends, fails, or the loop is stopped.
+ * Runs `fn` with a {@link SharpWorker} for `loop` (Jupyter's Stop is noticed while sharp works, see
+ * {@link SharpWorker}); the worker is terminated when `fn` ends, fails, or the loop is stopped.
  */
 export async function withSharpWorker<T>(loop: StoppableLoop, fn: (sharp: SharpRunner) => Promise<T>): Promise<T> {
   const worker = new SharpWorker();
   loop.addCleanup(() => worker.close());
   try {
     return await fn({
-      run: (job) => {
-        const { result, probe } = worker.start(job);
-        return loop.wait(result, probe);
-      },
+      run: (job) => loop.wait(worker.run(job)),
+      runEach: (jobs) => loop.wait(worker.runEach(jobs)),
     });
   } finally {
     worker.close();

@@ -1,14 +1,13 @@
 /**
  * The worker thread of {@link SharpWorker} (`sharp_jobs.ts`): runs each {@link SharpJob} it is sent with
- * sharp and answers `{ id, result }` or `{ id, error }`, after flagging the job as answered in the shared
- * `answered` array (so the page's side can tell a reply it lost to a Stop from work still going on). Jobs run
- * concurrently.
+ * sharp, posts `{ id, result }` or `{ id, error }` on its reply port and then bumps and notifies the shared
+ * signal (the other side waits on it with `Atomics.wait`). Jobs run concurrently.
  * @module
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { runSharpJob, SHARP_SLOTS, type SharpJob, type SharpReply } from "./sharp_jobs.ts";
+import { runSharpJob, type SharpJob, type SharpReply, type SharpWorkerData } from "./sharp_jobs.ts";
 
-const answered: Int32Array = workerData.answered;
+const { port, signal } = workerData as SharpWorkerData;
 
 parentPort?.on("message", async ({ id, job }: { id: number; job: SharpJob }) => {
   let reply: SharpReply;
@@ -17,6 +16,7 @@ parentPort?.on("message", async ({ id, job }: { id: number; job: SharpJob }) => 
   } catch (err) {
     reply = { id, error: err instanceof Error ? err.message : String(err) };
   }
-  Atomics.store(answered, id % SHARP_SLOTS, 1);
-  parentPort?.postMessage(reply);
+  port.postMessage(reply);
+  Atomics.add(signal, 0, 1);
+  Atomics.notify(signal, 0);
 });
