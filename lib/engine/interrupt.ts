@@ -268,6 +268,19 @@ export class StoppableLoop {
   }
 }
 
+/**
+ * Resolves after one round trip through an asynchronous Deno op (a SHA-1 of nothing: no permission, ~0,1 ms).
+ *
+ * Why: a loop that never yields would run entirely inside the task that evaluates the notebook cell, and a
+ * Stop there ends the cell at once *without any output* (measured, Deno 2.9): the loop's "detenido" message
+ * is lost. After an op round trip the loop runs in the op's completion, where a Stop is noticed by the
+ * watchdog and the cell ends with the message. (Not a timer: a Stop that cuts JavaScript run from a timer
+ * stops every timer of the kernel, the watchdog's too.)
+ */
+function leaveCellTask(): Promise<unknown> {
+  return crypto.subtle.digest("SHA-1", new Uint8Array(0));
+}
+
 /** Defaults of every {@link runStoppable} (tests shorten them). */
 export const stoppableDefaults = { pollMs: 200, minStallMs: 2000 };
 
@@ -316,7 +329,10 @@ export function runStoppable<T>(
     loop.start(options.pollMs ?? stoppableDefaults.pollMs);
     let run: Promise<T>;
     try {
-      run = current.run(loop, () => body(loop));
+      run = parent ? current.run(loop, () => body(loop)) : current.run(loop, async () => {
+        await loop.wait(leaveCellTask());
+        return await body(loop);
+      });
     } catch (e) { // a body that is not an async function threw at once
       run = Promise.reject(e);
     }
