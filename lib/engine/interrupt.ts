@@ -15,7 +15,17 @@
  * synchronous stretch and {@link StoppableLoop.idle} before each `await`. A timer callback can only run
  * while no JavaScript is on the stack, so if it finds the loop inside a busy stretch, that stretch was
  * terminated. An interrupt that lands while the loop waits kills the code that would resume it; that is
- * noticed when the wait lasts far longer than any wait so far (at least {@link StoppableOptions.minStallMs}).
+ * noticed when the wait lasts far longer than any wait so far (at least {@link StoppableOptions.minStallMs}),
+ * or at the next poll when the awaited promise has settled but the code after it never resumed.
+ *
+ * Where a Stop lands matters (measured with Deno 2.9 in a Notebook 6 page, `tools/stop_latency.ts`):
+ * - in JavaScript run from an op's completion (the usual case once a loop has awaited something): noticed;
+ * - in the task that evaluates the cell, before any real `await`: the cell ends at once without output, so
+ *   {@link runStoppable} first leaves that task through one async op;
+ * - in JavaScript run from a timer (when the kernel is idle, the next JavaScript is often a timer callback):
+ *   every timer of the kernel stops, the watchdog's too, and the cell hangs until V8 collects its promise.
+ *   So a loop should not sit idle for long: sharp runs in a worker this thread blocks on
+ *   (`lib/data/sharp_jobs.ts`), folders are listed synchronously.
  *
  * Nesting: a {@link runStoppable} called from inside another one's body (e.g. `lossAndAccuracy` in a
  * training callback) gets a child loop. While a child runs, its parent counts as waiting for it (its watchdog
