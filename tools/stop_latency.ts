@@ -192,14 +192,15 @@ export const OPERATIONS: Record<string, Operation> = {
       `const prueba = await subset(datos, { classes: [5, 6, 7, 8, 9], perClass: 100, seed: 2 });\n` +
       `const antes = tf.memory().numTensors;`,
     run:
-      `await transferExperiment({ train: objetivo, test: prueba }, { seed: 0, epochs: 30, variants: ["frozen", "finetune"] });`,
-    plan: { waitFor: /lote \d+\//, delayMs: 1500 },
+      `await transferExperiment({ train: objetivo, test: prueba }, { seed: 0, epochs: 300, variants: ["frozen", "finetune"] });`,
+    plan: { delayMs: 8000 }, // its progress shows "lote" late: Stop 8 s after the cell starts
   },
   augmentationExperiment: {
     setup: `const guardado = 42;\nconst datos = await loadFashionMnist({ split: "train", limit: 1300, seed: 7 });\n` +
       `const { train: pocas, validation } = await splitValidation(datos, { size: 1000, seed: 0 });\n` +
       `const antes = tf.memory().numTensors;`,
-    run: `await augmentationExperiment({ train: pocas, validation }, { epochs: 50, seeds: [0, 1], progress: "notebook" });`,
+    run:
+      `await augmentationExperiment({ train: pocas, validation }, { epochs: 50, seeds: [0, 1], progress: "notebook" });`,
     plan: { waitFor: /lote \d+\//, delayMs: 1500 },
   },
 };
