@@ -123,7 +123,7 @@ Deno.test("sharp worker: errors come back with sharp's message; a closed worker 
 
 Deno.test("withSharpWorker: a slow job is not a Stop; a Stop closes the worker", async () => {
   const big = { input: sampleImagePath("astronaut"), ops: [["resize", 3000, 3000], ["blur", 3]] as const };
-  // minStallMs far below the job's time: only the worker's "still at work" flag keeps this from a Stop.
+  // minStallMs far below the job's time: this thread waits for the worker in a busy stretch, not idle.
   const t0 = performance.now();
   const out = await runStoppable(
     "Fotos",
