@@ -9,6 +9,7 @@ import { tf } from "../lib/mod.ts";
 import { activeLoops, InterruptedError, runStoppable, stoppableDefaults } from "../lib/engine/interrupt.ts";
 import { disposeModel } from "../lib/learn/optimizer.ts";
 import { train } from "../lib/learn/train.ts";
+import { evaluate } from "../lib/learn/evaluate.ts";
 import { type History } from "../lib/learn/history.ts";
 import { TrainingProgress } from "../lib/show/progress.ts";
 import { LearnerError } from "../lib/engine/learner_error.ts";
@@ -151,4 +152,129 @@ Deno.test("TrainingProgress.stopped marks the same notebook output as stopped (r
   assert.match(last.bundle["text/plain"], /^Entrenamiento: detenido en la época 1\/5, lote 3\/10 · 0:0\d$/);
   assert.match(last.bundle["text/html"], /background:#d9534f;height:12px;width:6\.0%/);
   assert.ok(!shown[1].bundle["text/html"].includes("#d9534f"));
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+Deno.test("nested loops: a child longer than minStallMs does not stop its parent, waited or not", async () => {
+  const fast = { pollMs: 20, minStallMs: 150 };
+  const child = () =>
+    runStoppable("Hijo", async (l) => {
+      for (let i = 0; i < 4; i++) await l.wait(sleep(100)); // 400 ms ≫ minStallMs
+      return 7;
+    }, fast);
+  const waited = await runStoppable("Padre", async (loop) => 1 + await loop.wait(child()), fast);
+  assert.equal(waited, 8);
+  // Called from the parent's busy stretch with a plain await (as a library function calling another).
+  const plain = await runStoppable("Padre", async () => 1 + await child(), fast);
+  assert.equal(plain, 8);
+  assert.equal(activeLoops().length, 0);
+});
+
+Deno.test("nested loops: Stop inside the child unwinds the parent (finally runs) and ends it with its own message", async () => {
+  let cleaned = false;
+  const err = await runStoppable("Padre", async (loop) => {
+    loop.onStop = () => "Padre detenido en la vuelta 2.";
+    loop.partial = { vueltas: 1 };
+    try {
+      await loop.wait(runStoppable("Hijo", async () => await never(), { pollMs: 20 })); // the child's stretch is cut
+    } finally {
+      cleaned = true;
+    }
+  }, { pollMs: 20 }).then(() => undefined, (e) => e);
+  assert.ok(err instanceof InterruptedError, String(err));
+  assert.equal(err.message, "Padre detenido en la vuelta 2.");
+  assert.deepEqual(err.partial, { vueltas: 1 });
+  assert.ok(cleaned);
+  assert.equal(activeLoops().length, 0);
+});
+
+Deno.test("wait probes: 'at work' keeps a long wait alive past minStallMs; 'answered into cut code' stops at once", async () => {
+  const ok = await runStoppable("Sonda", async (loop) => {
+    await loop.wait(sleep(400), () => true);
+    return "fin";
+  }, { pollMs: 20, minStallMs: 100 });
+  assert.equal(ok, "fin");
+  const t0 = performance.now();
+  const err = await runStoppable("Sonda", async (loop) => {
+    await loop.wait(never(), () => performance.now() - t0 < 100); // at work 100 ms, then "answered, not taken"
+  }, { pollMs: 20, minStallMs: 60_000 }).then(() => undefined, (e) => e);
+  const ms = performance.now() - t0;
+  assert.ok(err instanceof InterruptedError, String(err));
+  assert.ok(ms < 1000, `${ms.toFixed(0)} ms`);
+});
+
+Deno.test("train: a slow read of the labels in the door checks is a wait, not a Stop", async () => {
+  const data = toyData(32);
+  const model = toyModel();
+  const read = data.labels.data.bind(data.labels);
+  // deno-lint-ignore no-explicit-any
+  (data.labels as any).data = () => sleep(300).then(read); // longer than a poll: the old busy await was taken for a Stop
+  const saved = { ...stoppableDefaults };
+  Object.assign(stoppableDefaults, { pollMs: 20, minStallMs: 2000 });
+  try {
+    const h = await train(model, data, { progress: false, epochs: 1, batchSize: 16 });
+    assert.equal(h.epochs.length, 1);
+  } finally {
+    Object.assign(stoppableDefaults, saved);
+    disposeModel(model);
+    tf.dispose([data.images, data.labels]);
+  }
+});
+
+Deno.test("evaluate: Stop while it checks the data (labels read cut) ends it with one line, nothing left", async () => {
+  const data = toyData(40);
+  const model = toyModel();
+  const before = tf.memory().numTensors;
+  // deno-lint-ignore no-explicit-any
+  (data.labels as any).data = () => never(); // the read never resumes: what a Stop during the door checks leaves
+  const saved = { ...stoppableDefaults };
+  Object.assign(stoppableDefaults, { pollMs: 20, minStallMs: 300 });
+  const t0 = performance.now();
+  try {
+    const err = await evaluate(model, data).then(() => undefined, (e) => e);
+    const ms = performance.now() - t0;
+    assert.ok(err instanceof InterruptedError, String(err));
+    assert.equal(
+      err.message,
+      "Evaluación detenida al comprobar los datos: vuelve a ejecutar la celda para calcularla entera.",
+    );
+    assert.equal(err.stack, `InterruptedError: ${err.message}`);
+    assert.ok(ms < 1500, `${ms.toFixed(0)} ms`);
+    assert.equal(tf.memory().numTensors, before);
+    assert.equal(activeLoops().length, 0);
+  } finally {
+    Object.assign(stoppableDefaults, saved);
+    disposeModel(model);
+    tf.dispose([data.images, data.labels]);
+  }
+});
+
+Deno.test("evaluate: Stop in the middle of the prediction names the batch and frees it", async () => {
+  const data = toyData(64);
+  const model = toyModel();
+  const before = tf.memory().numTensors;
+  const predict = model.predict.bind(model);
+  let calls = 0;
+  // deno-lint-ignore no-explicit-any
+  (model as any).predict = (x: tf.Tensor) => {
+    if (++calls === 3) { // the third batch's output is read, and that read never resumes
+      const out = predict(x) as tf.Tensor;
+      out.data = () => never();
+      return out;
+    }
+    return predict(x);
+  };
+  const saved = { ...stoppableDefaults };
+  Object.assign(stoppableDefaults, { pollMs: 20, minStallMs: 300 });
+  try {
+    const err = await evaluate(model, data, { batchSize: 16 }).then(() => undefined, (e) => e);
+    assert.ok(err instanceof InterruptedError, String(err));
+    assert.match(err.message, /^Evaluación detenida en el lote 3\/4: /);
+    assert.equal(tf.memory().numTensors, before, "the cut batch's output is freed");
+  } finally {
+    Object.assign(stoppableDefaults, saved);
+    disposeModel(model);
+    tf.dispose([data.images, data.labels]);
+  }
 });

@@ -4,11 +4,14 @@
  * - Stop during a training keeps the kernel and its variables; the training's progress output says
  *   "detenido" with the epoch/batch reached; the cell ends with a one-line message; no tensor is left over;
  * - a wrong or missing answer in a student notebook shows as one line, without the library's stack frames.
+ * - Stop in the first half second of `evaluate` (its door checks) ends the cell in < 3 s with "detenida";
+ *   Stop during `augmentPreview` (sharp) keeps the kernel and its variables (it used to abort the kernel).
  * Small data so it fits CI: a tiny CNN on 2,000 Fashion-MNIST images.
  */
 import assert from "node:assert/strict";
 import { join, resolve } from "node:path";
 import { withJupyter } from "../tools/jupyter_page.ts";
+import { CHECK_CELL, measureStop, runCheckCell } from "../tools/stop_latency.ts";
 
 const ROOT = resolve(import.meta.dirname!, "..");
 const MOD = `file://${join(ROOT, "lib", "mod.ts")}`;
@@ -113,6 +116,64 @@ Deno.test({
         for (const e of studentErrors) {
           assert.match(e.text.trim(), /^ExerciseError: todavía sin responder \(ejercicio [^)]+\): [^\n]*$/);
         }
+      });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "live page: Stop early in evaluate ends in < 3 s; Stop during augmentPreview keeps the kernel",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  fn: async () => {
+    await Deno.mkdir(join(ROOT, "build"), { recursive: true });
+    const dir = await Deno.makeTempDir({ dir: join(ROOT, "build"), prefix: "live_session_test_" });
+    try {
+      await Deno.writeTextFile(
+        join(dir, "parada.ipynb"),
+        notebook([
+          `import { tf, evaluate, augmentPreview, sampleImagePath, loadFashionMnist, buildModel, defineArchitecture }` +
+          ` from "${MOD}";\n`,
+          `const guardado = 42;\n` +
+          `const datos = await loadFashionMnist({ split: "train", limit: 10000 });\n` +
+          `const model = buildModel(defineArchitecture("W", { input: "28x28x1", layers: ["CONV3-16/p1", "POOL2", "FC-10"] }), { seed: 0 });\n` +
+          `const antes = tf.memory().numTensors;\n"listo"`,
+          `const ev = await evaluate(model, datos, { batchSize: 32 });`,
+          `await augmentPreview(sampleImagePath("astronaut"), 48, { rotation: 25, zoom: 0.2, crop: 0.7, size: 256 });`,
+          CHECK_CELL,
+        ]),
+      );
+      await withJupyter({ notebookDir: dir }, async (j) => {
+        const nb = await j.open("parada.ipynb");
+        await nb.runCell(0, { timeoutS: 120 });
+        await nb.runCell(1, { timeoutS: 240 });
+        assert.ok((await nb.outputs())[1].outputs.some((o) => /listo/.test(o.text)));
+
+        // Stop right after the cell is sent: the interrupt lands in the door checks or the first batches.
+        const ev = await measureStop(nb, 2, { delayMs: 0, timeoutS: 60 });
+        console.log(`evaluate, Stop at once → idle: ${ev.seconds} s`);
+        assert.ok(ev.alive, JSON.stringify(ev));
+        assert.ok(ev.seconds < 3, `Stop took ${ev.seconds} s: ${JSON.stringify(ev)}`);
+        assert.match(
+          ev.error ?? "",
+          /^InterruptedError: Evaluación detenida (al comprobar los datos|en el lote \d+\/\d+)/,
+        );
+        let check = await runCheckCell(nb, 4);
+        assert.deepEqual(check, { guardado: 42, tensores: 0 });
+
+        // Stop while sharp works (in its worker): the kernel stays, with its variables; the cell says where.
+        const ap = await measureStop(nb, 3, { delayMs: 1500, timeoutS: 60 });
+        console.log(`augmentPreview, Stop after 1,5 s → idle: ${ap.seconds} s`);
+        assert.ok(ap.alive, JSON.stringify(ap));
+        assert.equal(ap.failure, null, JSON.stringify(ap));
+        assert.ok(ap.seconds < 3, `Stop took ${ap.seconds} s`);
+        assert.match(ap.error ?? "", /^InterruptedError: Vista previa del aumento detenida/);
+        check = await runCheckCell(nb, 4);
+        assert.deepEqual(check, { guardado: 42, tensores: 0 });
+        const k = await nb.kernel();
+        assert.equal(k.restarts, 0);
       });
     } finally {
       await Deno.remove(dir, { recursive: true });

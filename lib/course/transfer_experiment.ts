@@ -313,15 +313,20 @@ async function trainFrozen(run: VariantRun, augment: TrainOptions["augment"]): P
   freeze(base);
   const head = { classes: run.classes, seed: run.seed, hidden: options.headHidden, pooling: options.headPooling };
   const model = addHead(base, head);
-  const history = await train(model, run.data.train, {
-    ...run.common,
-    epochs: run.epochs,
-    lr: run.lr,
-    optimizer: "adam",
-    augment,
-    ...run.tag("frozen"),
-  });
-  return { model, history, seconds: (performance.now() - t0) / 1000 };
+  try {
+    const history = await train(model, run.data.train, {
+      ...run.common,
+      epochs: run.epochs,
+      lr: run.lr,
+      optimizer: "adam",
+      augment,
+      ...run.tag("frozen"),
+    });
+    return { model, history, seconds: (performance.now() - t0) / 1000 };
+  } catch (e) { // a Stop (or an error) during this training: the caller never gets the model to dispose
+    disposeModel(model);
+    throw e;
+  }
 }
 
 /** Fine-tuning: unfreeze the top block of the base and continue with a 10× lower learning rate (new optimizer). */

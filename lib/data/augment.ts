@@ -10,8 +10,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import sharp from "sharp";
-import { type ImageInput, type RawImage, sharpOf, sizeOf } from "./decode.ts";
+import { type ImageInput, type RawImage, sizeOf } from "./decode.ts";
+import { localSharp, runSharpJob, type SharpOp, type SharpRunner } from "./sharp_jobs.ts";
 import { seededRandom, uniform } from "./random.ts";
 import { checkNumber, checkOneOf, checkOptions, checkTensor, InputError, type OptionKeys } from "../engine/validate.ts";
 
@@ -261,62 +261,57 @@ export interface AugmentedImage {
   params: AugmentParams;
 }
 
-async function toRaw(img: sharp.Sharp): Promise<RawImage> {
-  const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
-  return {
-    data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
-    width: info.width,
-    height: info.height,
-    channels: info.channels,
-  };
-}
-
-function rawSharp(im: RawImage): sharp.Sharp {
-  return sharp(im.data, { raw: { width: im.width, height: im.height, channels: im.channels as 3 } });
-}
-
 /**
  * Augments one photo with sharp: random crop (on the original), resize to `size`, flips, rotation,
  * zoom and shift, then brightness/contrast — each drawn from its range with `seed`.
  * Returns the raw pixels (for grids/tensors) and the parameters.
  */
-export async function augmentImageRaw(input: ImageInput, options: ImageAugmentOptions = {}): Promise<AugmentedImage> {
+export function augmentImageRaw(input: ImageInput, options: ImageAugmentOptions = {}): Promise<AugmentedImage> {
+  return augmentImageWith(localSharp, input, options);
+}
+
+/**
+ * {@link augmentImageRaw} with its sharp steps run by `sharp` (e.g. a worker: `sharp_jobs.ts`); the same
+ * steps on the same pixels, so the same bytes.
+ */
+export async function augmentImageWith(
+  sharp: SharpRunner,
+  input: ImageInput,
+  options: ImageAugmentOptions = {},
+): Promise<AugmentedImage> {
   checkOptions("augmentImage", options, IMAGE_AUGMENT_KEYS);
-  const src = await toRaw(sharpOf(input).flatten({ background: "#ffffff" }).toColourspace("srgb")); // alpha on white
+  const run = (from: ImageInput, ...ops: SharpOp[]) => sharp.run({ input: from, ops });
+  const src = await run(input, ["flatten", { background: "#ffffff" }], ["toColourspace", "srgb"]); // alpha on white
   const [h, w] = options.size === undefined ? [src.height, src.width] : sizeOf(options.size);
   const rand = seededRandom(options.seed ?? 0);
   const p = drawAugmentParams(rand, [src.height, src.width], options);
   const bg = options.background ?? "#000000";
   // 1. Random crop of the original, then resize to the output size (cover).
-  let img = rawSharp(src);
+  let img = src;
   if (p.crop < 1) {
     const cw = Math.max(1, Math.round(src.width * p.crop)), ch = Math.max(1, Math.round(src.height * p.crop));
     const left = Math.min(src.width - cw, Math.max(0, Math.round((src.width - cw) / 2 + p.cropX)));
     const top = Math.min(src.height - ch, Math.max(0, Math.round((src.height - ch) / 2 + p.cropY)));
-    img = rawSharp(await toRaw(img.extract({ left, top, width: cw, height: ch })));
+    img = await run(src, ["extract", { left, top, width: cw, height: ch }]);
   }
   // 2. Resize, flips.
-  img = img.resize(w, h, { fit: "cover" });
-  if (p.flipH) img = img.flop();
-  if (p.flipV) img = img.flip();
-  let cur = await toRaw(img);
+  const flips: SharpOp[] = [...(p.flipH ? [["flop"] as SharpOp] : []), ...(p.flipV ? [["flip"] as SharpOp] : [])];
+  let cur = await run(img, ["resize", w, h, { fit: "cover" }], ...flips);
   // 3. Rotation (canvas grows), zoom, then a window of the output size shifted by (dx, dy).
   const sx = w / src.width, sy = h / src.height;
   if (p.angle !== 0 || p.zoom !== 1 || p.dx !== 0 || p.dy !== 0) {
-    let s = rawSharp(cur);
-    if (p.angle !== 0) s = rawSharp(await toRaw(s.rotate(p.angle, { background: bg })));
-    const rotated = p.angle !== 0 ? await toRaw(s) : cur;
+    const rotated = p.angle !== 0 ? await run(cur, ["rotate", p.angle, { background: bg }]) : cur;
     const zw = Math.max(1, Math.round(rotated.width * p.zoom)), zh = Math.max(1, Math.round(rotated.height * p.zoom));
-    const zoomed = p.zoom !== 1 ? await toRaw(rawSharp(rotated).resize(zw, zh, { fit: "fill" })) : rotated;
+    const zoomed = p.zoom !== 1 ? await run(rotated, ["resize", zw, zh, { fit: "fill" }]) : rotated;
     const dx = Math.round(p.dx * sx), dy = Math.round(p.dy * sy);
     const left = Math.round((zoomed.width - w) / 2 - dx), top = Math.round((zoomed.height - h) / 2 - dy);
     const padL = Math.max(0, -left), padT = Math.max(0, -top);
     const padR = Math.max(0, left + w - zoomed.width), padB = Math.max(0, top + h - zoomed.height);
-    let z = rawSharp(zoomed);
+    let z = zoomed;
     if (padL || padT || padR || padB) {
-      z = rawSharp(await toRaw(z.extend({ left: padL, top: padT, right: padR, bottom: padB, background: bg })));
+      z = await run(z, ["extend", { left: padL, top: padT, right: padR, bottom: padB, background: bg }]);
     }
-    cur = await toRaw(z.extract({ left: left + padL, top: top + padT, width: w, height: h }));
+    cur = await run(z, ["extract", { left: left + padL, top: top + padT, width: w, height: h }]);
   }
   // 4. Brightness and contrast around the mean: out = c·(in − mean) + mean + 255·b.
   if (p.brightness !== 0 || p.contrast !== 1) {
@@ -343,6 +338,5 @@ export async function augmentImageRaw(input: ImageInput, options: ImageAugmentOp
  */
 export async function augmentImage(input: ImageInput, options: ImageAugmentOptions = {}): Promise<Uint8Array> {
   const { image } = await augmentImageRaw(input, options);
-  const buf = await rawSharp(image).png().toBuffer();
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  return (await runSharpJob({ input: image, ops: [["png"]], output: "encoded" })).data;
 }

@@ -4,23 +4,19 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import sharp from "sharp";
 import { checkOneOf, checkOptions } from "../engine/validate.ts";
+import {
+  type ImageInput,
+  localSharp,
+  type RawImage,
+  type SharpJob,
+  type SharpOp,
+  type SharpRunner,
+} from "./sharp_jobs.ts";
 
-/** An 8-bit image in memory: row-major `height × width × channels` bytes. */
-export interface RawImage {
-  /** Pixel bytes, `data[(y * width + x) * channels + c]`. */
-  data: Uint8Array;
-  /** Width in pixels. */
-  width: number;
-  /** Height in pixels. */
-  height: number;
-  /** 1 (grey), 3 (RGB) or 4 (RGBA). */
-  channels: number;
-}
+export { sharpOf } from "./sharp_jobs.ts";
 
-/** An image given as a file path, encoded bytes (JPEG/PNG/…) or raw pixels. */
-export type ImageInput = string | Uint8Array | RawImage;
+export type { ImageInput, RawImage } from "./sharp_jobs.ts";
 
 /** Options for {@link decodeImage} and {@link loadImage}. */
 export interface DecodeOptions {
@@ -41,32 +37,45 @@ export function sizeOf(size: number | [number, number], field = "size"): [number
   return [h, w];
 }
 
-/** A sharp pipeline reading any {@link ImageInput}. */
-export function sharpOf(input: ImageInput): sharp.Sharp {
-  if (typeof input === "string" || input instanceof Uint8Array) return sharp(input);
-  return sharp(input.data, {
-    raw: { width: input.width, height: input.height, channels: input.channels as 1 | 2 | 3 | 4 },
-  });
+/** Decodes an image to raw 8-bit pixels with the requested channels and size (alpha composited on white). */
+export function decodeImage(input: ImageInput, options: DecodeOptions = {}): Promise<RawImage> {
+  return decodeImageWith(localSharp, input, options);
 }
 
-/** Decodes an image to raw 8-bit pixels with the requested channels and size (alpha composited on white). */
-export async function decodeImage(input: ImageInput, options: DecodeOptions = {}): Promise<RawImage> {
+/** {@link decodeImage} with its sharp pipeline run by `sharp` (e.g. a worker: `sharp_jobs.ts`). */
+export async function decodeImageWith(
+  sharp: SharpRunner,
+  input: ImageInput,
+  options: DecodeOptions = {},
+): Promise<RawImage> {
+  const { job, channels } = decodeJob(input, options);
+  return decodedPixels(await sharp.run(job), channels);
+}
+
+/**
+ * The sharp job of {@link decodeImage} (options checked) and the channels asked for; its result goes
+ * through {@link decodedPixels}. For running many decodes at once (`SharpRunner.runEach`).
+ */
+export function decodeJob(input: ImageInput, options: DecodeOptions = {}): { job: SharpJob; channels: 1 | 3 } {
   checkOptions("loadImage", options, { size: true, channels: true, fit: true });
   if (options.fit !== undefined) checkOneOf("fit", options.fit, ["cover", "contain", "fill"]);
   const channels = options.channels ?? 3;
   if (channels !== 1 && channels !== 3) {
     throw new Error(`channels debe ser 1 (gris) o 3 (RGB) y es ${JSON.stringify(channels)}.`);
   }
-  let img = sharpOf(input).flatten({ background: "#ffffff" }); // transparent pixels → white, not black
+  const ops: SharpOp[] = [["flatten", { background: "#ffffff" }]]; // transparent pixels → white, not black
   if (options.size !== undefined) {
     const [h, w] = sizeOf(options.size);
-    img = img.resize(w, h, { fit: options.fit ?? "cover", background: { r: 0, g: 0, b: 0 } });
+    ops.push(["resize", w, h, { fit: options.fit ?? "cover", background: { r: 0, g: 0, b: 0 } }]);
   }
-  img = channels === 1 ? img.toColourspace("b-w") : img.toColourspace("srgb");
-  const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
-  let bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-  if (info.channels !== channels) bytes = convertChannels(bytes, info.channels, channels);
-  return { data: bytes, width: info.width, height: info.height, channels };
+  ops.push(["toColourspace", channels === 1 ? "b-w" : "srgb"]);
+  return { job: { input, ops }, channels };
+}
+
+/** The pixels of a {@link decodeJob}'s result with the channels asked for. */
+export function decodedPixels(raw: RawImage, channels: 1 | 3): RawImage {
+  const bytes = raw.channels !== channels ? convertChannels(raw.data, raw.channels, channels) : raw.data;
+  return { data: bytes, width: raw.width, height: raw.height, channels };
 }
 
 function convertChannels(src: Uint8Array, from: number, to: number): Uint8Array {

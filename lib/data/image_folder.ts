@@ -6,7 +6,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { extname, join } from "node:path";
 import type { Dataset } from "./dataset.ts";
-import { decodeImage, sizeOf } from "./decode.ts";
+import { decodedPixels, decodeJob, sizeOf } from "./decode.ts";
+import { withSharpWorker } from "./sharp_jobs.ts";
+import { runStoppable, type StoppableLoop } from "../engine/interrupt.ts";
 import { checkOneOf, checkOptionalNumber, checkOptions, InputError, type OptionKeys } from "../engine/validate.ts";
 import { LearnerError } from "../engine/learner_error.ts";
 
@@ -71,19 +73,22 @@ function checkFolderOptions(dir: unknown, options: ImageFolderOptions): void {
   }
 }
 
-/** Image files under `dir`, sub-folders included (sorted, hidden entries skipped). */
-async function imagesUnder(dir: string): Promise<string[]> {
+/**
+ * Image files under `dir`, sub-folders included (sorted, hidden entries skipped). Synchronous on purpose:
+ * an `await` of the file system leaves the kernel idle, and a Stop then can cut Deno's own timers (see
+ * `sharp_jobs.ts`), so the loop could not notice it.
+ */
+function imagesUnder(dir: string): string[] {
   const out: string[] = [];
-  for (const e of await listDir(dir)) {
-    if (e.isDirectory) out.push(...await imagesUnder(join(dir, e.name)));
+  for (const e of listDir(dir)) {
+    if (e.isDirectory) out.push(...imagesUnder(join(dir, e.name)));
     else if (e.isFile && IMAGE_EXTENSIONS.includes(extname(e.name).toLowerCase())) out.push(join(dir, e.name));
   }
   return out;
 }
 
-async function listDir(dir: string): Promise<Deno.DirEntry[]> {
-  const out: Deno.DirEntry[] = [];
-  for await (const e of Deno.readDir(dir)) if (!e.name.startsWith(".")) out.push(e);
+function listDir(dir: string): Deno.DirEntry[] {
+  const out = [...Deno.readDirSync(dir)].filter((e) => !e.name.startsWith("."));
   return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
@@ -96,7 +101,13 @@ async function listDir(dir: string): Promise<Deno.DirEntry[]> {
  * @example
  * const ds = await loadImageFolder("data/mis_fotos", { size: [64, 64] });
  */
-export async function loadImageFolder(dir: string, options: ImageFolderOptions): Promise<Dataset> {
+export function loadImageFolder(dir: string, options: ImageFolderOptions): Promise<Dataset> {
+  return runStoppable("Carga de imágenes", (loop) => loadWatched(loop, dir, options));
+}
+
+/** The steps of {@link loadImageFolder}, watched by `loop`; sharp runs in a worker (see `sharp_jobs.ts`). */
+async function loadWatched(loop: StoppableLoop, dir: string, options: ImageFolderOptions): Promise<Dataset> {
+  loop.onStop = () => `Carga de imágenes de ${dir} detenida al buscar las imágenes.`;
   checkFolderOptions(dir, options);
   if (!options || options.size === undefined) {
     throw new LearnerError(
@@ -110,7 +121,7 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions):
   }
   let entries: Deno.DirEntry[];
   try {
-    entries = await listDir(dir);
+    entries = listDir(dir);
   } catch (e) {
     throw new LearnerError(`No se puede leer la carpeta ${dir}: ${(e as Error).message}`);
   }
@@ -125,7 +136,7 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions):
   }
   const files: Array<{ path: string; label: number }> = [];
   for (const [label, cls] of classNames.entries()) {
-    for (const path of await imagesUnder(join(dir, cls))) files.push({ path, label });
+    for (const path of imagesUnder(join(dir, cls))) files.push({ path, label });
   }
   if (files.length === 0) {
     throw new LearnerError(`No hay imágenes (${IMAGE_EXTENSIONS.join(", ")}) en las carpetas de clase de ${dir}.`);
@@ -134,21 +145,28 @@ export async function loadImageFolder(dir: string, options: ImageFolderOptions):
   const pixels = new Float32Array(files.length * size);
   const ok = new Uint8Array(files.length);
   const failures: string[] = [];
-  let next = 0;
-  const worker = async () => {
-    while (next < files.length) {
-      const i = next++;
-      try {
-        const raw = await decodeImage(files[i].path, { size: [h, w], channels, fit: options.fit });
+  let done = 0;
+  loop.onStop = () => `Carga de imágenes de ${dir} detenida en la imagen ${done + 1}/${files.length}.`;
+  const step = Math.max(1, options.concurrency ?? 4);
+  await withSharpWorker(loop, async (sharp) => {
+    for (let start = 0; start < files.length; start += step) { // `step` images at once in the worker
+      const batch = files.slice(start, start + step);
+      const jobs = batch.map((f) => decodeJob(f.path, { size: [h, w], channels, fit: options.fit }));
+      const results = await sharp.runEach(jobs.map((j) => j.job));
+      results.forEach((r, k) => {
+        const i = start + k;
+        if (r instanceof Error) {
+          failures.push(`${files[i].path} (${r.message.split("\n")[0]})`);
+          return;
+        }
+        const raw = decodedPixels(r, channels);
         const off = i * size;
         for (let j = 0; j < size; j++) pixels[off + j] = raw.data[j] / 255;
         ok[i] = 1;
-      } catch (e) {
-        failures.push(`${files[i].path} (${(e as Error).message.split("\n")[0]})`);
-      }
+      });
+      done += batch.length;
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency ?? 4) }, worker));
+  });
   if (failures.length) {
     const msg = `No se pudieron leer ${failures.length} imagen(es) de ${dir}:\n  ${failures.sort().join("\n  ")}`;
     if ((options.onError ?? "throw") === "throw") {

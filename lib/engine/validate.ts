@@ -259,9 +259,14 @@ interface DatasetLike {
  * Checks that a dataset can be given to `model` before any work starts: `images` a live 4-D tensor whose
  * `[alto, ancho, canales]` is the model's input, `labels` a live 1-D tensor with one label per image, every
  * label an integer class of the model (`0 … clases − 1`), all finite. Resolves when all is well. `field` names the dataset
- * (`"data"`, `"validationData"`).
+ * (`"data"`, `"validationData"`). `watch` (a stoppable loop, see `interrupt.ts`) wraps the read of the labels.
  */
-export async function checkDatasetFitsModel(field: string, data: unknown, model: tf.LayersModel): Promise<void> {
+export async function checkDatasetFitsModel(
+  field: string,
+  data: unknown,
+  model: tf.LayersModel,
+  watch?: WaitWatcher,
+): Promise<void> {
   if (!data || typeof data !== "object" || !("images" in data) || !("labels" in data)) {
     throw new InputError(
       `${field} debe ser un Dataset { images, labels, classNames } (p. ej. de loadFashionMnist); se recibió ${
@@ -292,15 +297,31 @@ export async function checkDatasetFitsModel(field: string, data: unknown, model:
   }
   const shape = model.outputs[0].shape;
   const classes = shape[shape.length - 1];
-  if (typeof classes === "number") await checkLabels(`${field}.labels`, labels, classes);
+  if (typeof classes === "number") await checkLabels(`${field}.labels`, labels, classes, watch);
+}
+
+/**
+ * Something that watches an `await` (a `StoppableLoop` of `interrupt.ts`): `wait(p)` resolves like `p`,
+ * marking the time in between as waiting, so that a Stop during it is told apart from the work around it.
+ */
+export interface WaitWatcher {
+  /** `await p`, watched. */
+  wait<T>(p: Promise<T>): Promise<T>;
 }
 
 /**
  * Refuses labels that are not integer classes `0 … classes − 1` (a float label would be truncated, −1 or
- * `classes` would train or evaluate silently wrong). Reads the labels (they are small).
+ * `classes` would train or evaluate silently wrong). Reads the labels (they are small); `watch` as in
+ * {@link checkDatasetFitsModel}.
  */
-export async function checkLabels(field: string, labels: tf.Tensor, classes: number): Promise<void> {
-  const values = await labels.data(); // async: a GPU-resident tensor cannot be read synchronously on WebGPU
+export async function checkLabels(
+  field: string,
+  labels: tf.Tensor,
+  classes: number,
+  watch?: WaitWatcher,
+): Promise<void> {
+  // async: a GPU-resident tensor cannot be read synchronously on WebGPU
+  const values = await (watch ? watch.wait(labels.data()) : labels.data());
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
     if (!(Number.isInteger(v) && v >= 0 && v < classes)) {

@@ -8,7 +8,7 @@ import type { Dataset } from "../data/dataset.ts";
 import { escapeMarkdown, withDisplay } from "../show/display.ts";
 import { formatCount, formatNumber, formatPercent } from "../engine/format.ts";
 import { plainText } from "../show/mime.ts";
-import { runStoppable } from "../engine/interrupt.ts";
+import { runStoppable, type StoppableLoop } from "../engine/interrupt.ts";
 import { checkDatasetFitsModel, checkModel, checkOptions, checkTensor, InputError } from "../engine/validate.ts";
 
 /** Options for {@link evaluate}. */
@@ -72,30 +72,44 @@ export interface Evaluation {
 /**
  * Class probabilities of `model` for `images` (`[n, h, w, c]`), predicted in batches in inference mode.
  * Returns a flat `Float32Array` of `n × numClasses` values (row i = example i).
+ * Jupyter's Stop ends the call at once with an InterruptedError ("Predicción detenida en el lote …").
  */
-export async function predictProbabilities(
+export function predictProbabilities(
   model: tf.LayersModel,
   images: tf.Tensor4D,
   options: { batchSize?: number } = {},
 ): Promise<{ probs: Float32Array; numClasses: number }> {
-  checkModel("model", model);
-  checkTensor("images", images, 4);
-  checkOptions("predictProbabilities", options, { batchSize: true });
+  return runStoppable("Predicción", async (loop) => {
+    checkModel("model", model);
+    checkTensor("images", images, 4);
+    checkOptions("predictProbabilities", options, { batchSize: true });
+    let done = 0;
+    const batches = Math.ceil(images.shape[0] / (options.batchSize ?? 256));
+    loop.onStop = () => `Predicción detenida en el lote ${done + 1}/${batches}.`;
+    return await predictWatched(loop, model, images, options.batchSize, () => done++);
+  });
+}
+
+/**
+ * The batched prediction of {@link predictProbabilities}, inside the caller's stoppable loop (busy on entry
+ * and on return); `onBatch` is called after each batch was read.
+ */
+async function predictWatched(
+  loop: StoppableLoop,
+  model: tf.LayersModel,
+  images: tf.Tensor4D,
+  batchSize: number | undefined,
+  onBatch: () => void,
+): Promise<{ probs: Float32Array; numClasses: number }> {
   const shape = model.outputs[0].shape;
   const numClasses = shape[shape.length - 1] as number;
-  const n = images.shape[0];
-  const probs = new Float32Array(n * numClasses);
-  // Jupyter's Stop ends the call at once with an InterruptedError ("Predicción detenida en el lote …").
-  await runStoppable("Predicción", async (loop) => {
-    let done = 0;
-    loop.onStop = () => `Predicción detenida en el lote ${done + 1}/${Math.ceil(n / (options.batchSize ?? 256))}.`;
-    for await (const { output, start } of predictBatches(model, images, options)) {
-      loop.hold([output]);
-      probs.set(await loop.wait(output.data()), start * numClasses);
-      loop.released();
-      done++;
-    }
-  });
+  const probs = new Float32Array(images.shape[0] * numClasses);
+  for await (const { output, start } of predictBatches(model, images, { batchSize })) {
+    loop.hold([output]);
+    probs.set(await loop.wait(output.data()), start * numClasses);
+    loop.released();
+    onBatch();
+  }
   return { probs, numClasses };
 }
 
@@ -174,20 +188,40 @@ function displayable(ev: Evaluation): Evaluation {
 /**
  * Evaluates `model` on `data`: accuracy, loss, confusion matrix, per-class precision and recall, and the
  * most confidently wrong examples with their images.
+ *
+ * Jupyter's Stop ends the call within a fraction of a second with a one-line `InterruptedError` that says
+ * where it stopped (checking the data, batch k/n, or the report), whenever it is pressed; no tensor is left.
  */
-export async function evaluate(
+export function evaluate(model: tf.LayersModel, data: Dataset, options: EvaluateOptions = {}): Promise<Evaluation> {
+  // One watched loop from the door checks to the report: a Stop at any moment is noticed (issue 15).
+  return runStoppable("Evaluación", (loop) => evaluateWatched(loop, model, data, options));
+}
+
+/** The steps of {@link evaluate}, watched by `loop` (Jupyter's Stop). */
+async function evaluateWatched(
+  loop: StoppableLoop,
   model: tf.LayersModel,
   data: Dataset,
-  options: EvaluateOptions = {},
+  options: EvaluateOptions,
 ): Promise<Evaluation> {
+  let where = "al comprobar los datos";
+  loop.onStop = () => `Evaluación detenida ${where}: vuelve a ejecutar la celda para calcularla entera.`;
   checkOptions("evaluate", options, { batchSize: true, classNames: true, topWrong: true });
-  await checkDatasetFitsModel("data", data, checkModel("model", model)); // labels: one per image, classes of the model
+  // labels: one per image, classes of the model (their read is a watched wait)
+  await checkDatasetFitsModel("data", data, checkModel("model", model), loop);
   const topWrong = options.topWrong ?? 12;
   if (!Number.isInteger(topWrong) || topWrong < 0) {
     throw new InputError(`topWrong debe ser un entero ≥ 0 y es ${topWrong}.`, { field: "topWrong" });
   }
-  const { probs, numClasses } = await predictProbabilities(model, data.images, { batchSize: options.batchSize });
-  const labels = await data.labels.data();
+  const batches = Math.ceil(data.images.shape[0] / (options.batchSize ?? 256));
+  let done = 0;
+  where = `en el lote 1/${batches}`;
+  const { probs, numClasses } = await predictWatched(loop, model, data.images, options.batchSize, () => {
+    done++;
+    where = done < batches ? `en el lote ${done + 1}/${batches}` : "al preparar el informe";
+  });
+  where = "al preparar el informe";
+  const labels = await loop.wait(data.labels.data());
   const n = labels.length;
   const names = options.classNames ?? data.classNames ?? [];
   const classNames = Array.from({ length: numClasses }, (_, i) => names[i] ?? String(i));
@@ -212,8 +246,10 @@ export async function evaluate(
   let images: number[][][][] = [];
   if (kept.length > 0) {
     const t = tf.tidy(() => tf.gather(data.images, tf.tensor1d(kept.map((w) => w.index), "int32")));
-    images = await t.array() as number[][][][];
+    loop.hold([t]); // freed by the loop's repair if Stop cuts the read below
+    images = await loop.wait(t.array()) as number[][][][];
     t.dispose();
+    loop.released();
   }
   const perClass: ClassReport[] = classNames.map((name, k) => {
     const tp = confusion[k][k];

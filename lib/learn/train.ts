@@ -102,7 +102,12 @@ const TRAIN_KEYS: OptionKeys<TrainOptions> = {
 };
 
 /** Checks {@link TrainOptions} at the door of {@link train} (keys, numbers, nested options, data, checkpoint folder). */
-async function checkTrainOptions(model: tf.LayersModel, data: Dataset, options: TrainOptions): Promise<void> {
+async function checkTrainOptions(
+  model: tf.LayersModel,
+  data: Dataset,
+  options: TrainOptions,
+  loop: StoppableLoop,
+): Promise<void> {
   checkModel("model", model);
   checkOptions("train", options, TRAIN_KEYS);
   checkOptionalNumber("epochs", options.epochs, { integer: true, min: 1 });
@@ -139,11 +144,14 @@ async function checkTrainOptions(model: tf.LayersModel, data: Dataset, options: 
     if (o.monitor !== undefined) checkOneOf(`${name}.monitor`, o.monitor, MONITORS, KERAS_MONITORS);
     checkOptionalNumber(`${name}.patience`, o.patience, { integer: true, min: 1 });
   }
-  await checkDatasetFitsModel("data", data, model);
+  // Their awaits are watched waits: a Stop during the door checks is noticed like one during the epochs.
+  await checkDatasetFitsModel("data", data, model, loop);
   if (options.validationData !== undefined) {
-    await checkDatasetFitsModel("validationData", options.validationData, model);
+    await checkDatasetFitsModel("validationData", options.validationData, model, loop);
   }
-  if (options.checkpointDir !== undefined) await checkWritableDir("checkpointDir", options.checkpointDir);
+  if (options.checkpointDir !== undefined) {
+    await loop.wait(checkWritableDir("checkpointDir", options.checkpointDir));
+  }
 }
 
 /** Hooks called by {@link train}; set `model.stopTraining = true` in one to stop after the current batch. */
@@ -266,13 +274,13 @@ export async function lossAndAccuracy(
   data: Dataset,
   options: { batchSize?: number } = {},
 ): Promise<{ loss: number; acc: number }> {
-  await checkDatasetFitsModel("data", data, checkModel("model", model));
-  const numClasses = outputClasses(model);
   const s = await runStoppable(
     "Evaluación",
-    (loop) => {
+    async (loop) => {
       loop.onStop = () => "Evaluación detenida (Stop): vuelve a ejecutar la celda para calcularla entera.";
-      return sumsOver(model, data.images, data.labels, numClasses, options.batchSize ?? 256, loop);
+      await checkDatasetFitsModel("data", data, checkModel("model", model), loop);
+      const numClasses = outputClasses(model);
+      return await sumsOver(model, data.images, data.labels, numClasses, options.batchSize ?? 256, loop);
     },
   );
   return { loss: s.loss / s.n, acc: s.correct / s.n };
@@ -366,7 +374,7 @@ async function trainWatched(
   data: Dataset,
   options: TrainOptions,
 ): Promise<History> {
-  await checkTrainOptions(model, data, options);
+  await checkTrainOptions(model, data, options, loop);
   warnIfTestAsValidation(options.validationData);
   const optimizer = prepareOptimizer(model, options);
   const run = startRun(loop, model, optimizer, trainingSets(data, options), options);

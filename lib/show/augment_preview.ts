@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import {
-  augmentImageRaw,
+  augmentImageWith,
   type AugmentParams,
   BATCH_AUGMENT_KEYS,
   IMAGE_AUGMENT_KEYS,
@@ -16,7 +16,9 @@ import {
 } from "../data/augment.ts";
 import { checkNumber, checkOptions } from "../engine/validate.ts";
 import { type ImageInput, type RawImage, sizeOf } from "../data/decode.ts";
-import { imageGrid } from "./images.ts";
+import { imageGridWith } from "./images.ts";
+import { withSharpWorker } from "../data/sharp_jobs.ts";
+import { runStoppable } from "../engine/interrupt.ts";
 import { formatNumber, formatPercent } from "../engine/format.ts";
 import { type Figure, imageGridFigure } from "./plots.ts";
 
@@ -49,45 +51,57 @@ export function describeParams(p: AugmentParams): string {
  * A grid (PNG bytes) with `n` random variants of one photo, each from seed `seed + i`, labelled with the
  * parameters drawn — to see what each transform does before training with it.
  *
+ * sharp runs in a worker: Jupyter's Stop ends the call with a one-line `InterruptedError` and the kernel
+ * keeps running (sharp in the kernel's own isolate would abort it: see `lib/data/sharp_jobs.ts`).
+ *
  * @example
  * await augmentPreview(sampleImagePath("astronaut"), 8, { rotation: 25, size: 160 })
  */
-export async function augmentPreview(
+export function augmentPreview(
   photo: ImageInput | { path: string },
   n: number,
   options: AugmentPreviewOptions = {},
 ): Promise<Uint8Array> {
-  checkOptions("augmentPreview", options, {
-    ...IMAGE_AUGMENT_KEYS,
-    cols: true,
-    includeOriginal: true,
-    showParams: true,
-  });
-  checkNumber("n", n, { integer: true, min: 1, max: 64 });
-  const { cols: _c, includeOriginal: _i, showParams: _s, ...augmentOptions } = options;
-  const input: ImageInput = typeof photo === "object" && "path" in photo && !(photo instanceof Uint8Array)
-    ? photo.path
-    : photo as ImageInput;
-  const size = options.size ?? 160;
-  const seed = options.seed ?? 0;
-  const items: RawImage[] = [];
-  const labels: string[] = [];
-  if (options.includeOriginal ?? true) {
-    items.push((await augmentImageRaw(input, { size })).image);
-    labels.push("original");
-  }
-  for (let i = 0; i < n; i++) {
-    const { image, params } = await augmentImageRaw(input, { ...augmentOptions, size, seed: seed + i });
-    items.push(image);
-    labels.push(describeParams(params));
-  }
-  const [, w] = sizeOf(size);
-  const showParams = options.showParams ?? true;
-  return await imageGrid(items, {
-    labels: showParams ? labels : undefined,
-    cols: options.cols ?? 4,
-    scale: 1,
-    fontSize: Math.max(9, Math.min(12, Math.floor(w / 14))),
+  return runStoppable("Vista previa del aumento", async (loop) => {
+    checkOptions("augmentPreview", options, {
+      ...IMAGE_AUGMENT_KEYS,
+      cols: true,
+      includeOriginal: true,
+      showParams: true,
+    });
+    checkNumber("n", n, { integer: true, min: 1, max: 64 });
+    const { cols: _c, includeOriginal: _i, showParams: _s, ...augmentOptions } = options;
+    const input: ImageInput = typeof photo === "object" && "path" in photo && !(photo instanceof Uint8Array)
+      ? photo.path
+      : photo as ImageInput;
+    const size = options.size ?? 160;
+    const seed = options.seed ?? 0;
+    const items: RawImage[] = [];
+    const labels: string[] = [];
+    const total = n + ((options.includeOriginal ?? true) ? 1 : 0);
+    loop.onStop = () =>
+      items.length < total
+        ? `Vista previa del aumento detenida en la imagen ${items.length + 1}/${total}.`
+        : "Vista previa del aumento detenida al componer la cuadrícula.";
+    return await withSharpWorker(loop, async (sharp) => {
+      if (options.includeOriginal ?? true) {
+        items.push((await augmentImageWith(sharp, input, { size })).image);
+        labels.push("original");
+      }
+      for (let i = 0; i < n; i++) {
+        const { image, params } = await augmentImageWith(sharp, input, { ...augmentOptions, size, seed: seed + i });
+        items.push(image);
+        labels.push(describeParams(params));
+      }
+      const [, w] = sizeOf(size);
+      const showParams = options.showParams ?? true;
+      return await imageGridWith(sharp, items, {
+        labels: showParams ? labels : undefined,
+        cols: options.cols ?? 4,
+        scale: 1,
+        fontSize: Math.max(9, Math.min(12, Math.floor(w / 14))),
+      });
+    });
   });
 }
 

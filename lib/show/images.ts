@@ -8,9 +8,8 @@
  * @module
  */
 import type * as tf from "@tensorflow/tfjs";
-import sharp from "sharp";
-import { Buffer } from "node:buffer";
 import type { RawImage } from "../data/decode.ts";
+import { localSharp, type SharpOp, type SharpRunner } from "../data/sharp_jobs.ts";
 import { escapeXml } from "./display.ts";
 import { checkOptions } from "../engine/validate.ts";
 
@@ -144,11 +143,16 @@ function wrapLabel(text: string, maxChars: number): string[] {
   return lines;
 }
 
-async function encodePng(rgb: Uint8Array, width: number, height: number, svg?: string): Promise<Uint8Array> {
-  let img = sharp(rgb, { raw: { width, height, channels: 3 } });
-  if (svg) img = img.composite([{ input: Buffer.from(svg), top: 0, left: 0 }]);
-  const buf = await img.png().toBuffer();
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+async function encodePng(
+  rgb: Uint8Array,
+  width: number,
+  height: number,
+  svg?: string,
+  sharp: SharpRunner = localSharp,
+): Promise<Uint8Array> {
+  const ops: SharpOp[] = svg ? [["composite", [{ input: new TextEncoder().encode(svg), top: 0, left: 0 }]]] : [];
+  ops.push(["png"]);
+  return (await sharp.run({ input: { data: rgb, width, height, channels: 3 }, ops, output: "encoded" })).data;
 }
 
 /**
@@ -174,7 +178,13 @@ export async function toPng(image: ImageLike, options: ToPngOptions = {}): Promi
  * @example
  * await imageGrid(ds.images.slice(0, 16), { labels: names, cols: 8 })
  */
-export async function imageGrid(
+export function imageGrid(images: tf.Tensor4D | ImageLike[], options: ImageGridOptions = {}): Promise<Uint8Array> {
+  return imageGridWith(localSharp, images, options);
+}
+
+/** {@link imageGrid} with its PNG encoded by `sharp` (e.g. a worker: `lib/data/sharp_jobs.ts`). */
+export async function imageGridWith(
+  sharp: SharpRunner,
   images: tf.Tensor4D | ImageLike[],
   options: ImageGridOptions = {},
 ): Promise<Uint8Array> {
@@ -255,5 +265,5 @@ export async function imageGrid(
     ? `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" ` +
       `font-family="DejaVu Sans, Arial, sans-serif">${texts.join("")}</svg>`
     : undefined;
-  return await encodePng(out, width, height, svg);
+  return await encodePng(out, width, height, svg, sharp);
 }
