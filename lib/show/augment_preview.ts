@@ -17,7 +17,7 @@ import {
 import { checkNumber, checkOptions } from "../engine/validate.ts";
 import { type ImageInput, type RawImage, sizeOf } from "../data/decode.ts";
 import { imageGridWith } from "./images.ts";
-import { withSharpWorker } from "../data/sharp_jobs.ts";
+import { runInLockstep, withSharpWorker } from "../data/sharp_jobs.ts";
 import { runStoppable } from "../engine/interrupt.ts";
 import { formatNumber, formatPercent } from "../engine/format.ts";
 import { type Figure, imageGridFigure } from "./plots.ts";
@@ -84,15 +84,16 @@ export function augmentPreview(
         ? `Vista previa del aumento detenida en la imagen ${items.length + 1}/${total}.`
         : "Vista previa del aumento detenida al componer la cuadrícula.";
     return await withSharpWorker(loop, async (sharp) => {
-      if (options.includeOriginal ?? true) {
-        items.push((await augmentImageWith(sharp, input, { size })).image);
-        labels.push("original");
-      }
-      for (let i = 0; i < n; i++) {
-        const { image, params } = await augmentImageWith(sharp, input, { ...augmentOptions, size, seed: seed + i });
+      const versions = [
+        ...((options.includeOriginal ?? true) ? [{ size }] : []),
+        ...Array.from({ length: n }, (_, i) => ({ ...augmentOptions, size, seed: seed + i })),
+      ];
+      // all versions advance together: one round trip to the worker per step, not per step and image
+      const made = await runInLockstep(sharp, versions.map((o) => (runner) => augmentImageWith(runner, input, o)));
+      made.forEach(({ image, params }, i) => {
         items.push(image);
-        labels.push(describeParams(params));
-      }
+        labels.push(i === 0 && (options.includeOriginal ?? true) ? "original" : describeParams(params));
+      });
       const [, w] = sizeOf(size);
       const showParams = options.showParams ?? true;
       return await imageGridWith(sharp, items, {
