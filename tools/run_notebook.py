@@ -42,7 +42,7 @@ ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 class LateOutputClient(NotebookClient):
     """NotebookClient that keeps reading IOPub briefly after each cell completes (Deno kernel bug)."""
 
-    def __init__(self, nb, drain=0.05, final_drain=1.0, **kw):
+    def __init__(self, nb, drain=0.01, final_drain=1.0, **kw):
         super().__init__(nb, **kw)
         self.drain = drain
         self.final_drain = final_drain
@@ -205,7 +205,7 @@ def main():
     ap.add_argument("--out", help="where to write the executed notebook (default: do not write)")
     ap.add_argument("--report", help="where to write a JSON report")
     ap.add_argument("--timeout", type=int, default=600, help="per-cell timeout in seconds")
-    ap.add_argument("--drain", type=float, default=0.05, help="seconds of IOPub quiet after each cell")
+    ap.add_argument("--drain", type=float, default=0.01, help="seconds of IOPub quiet after each cell")
     ap.add_argument("--final-drain", type=float, default=1.0, help="seconds of IOPub quiet after the last code cell")
     ap.add_argument("--expect-error", help="succeed only if execution stops at an error matching this regex")
     ap.add_argument("--kernel", default="deno")
