@@ -25,11 +25,61 @@ Deno.test("run_notebook.peak_rss_mb: reads a process's peak resident memory (VmH
   assert.equal(missing, "None");
 });
 
+Deno.test("run_notebook: an IOPub message with a bad signature is dropped and counted, the cell's outputs kept", async () => {
+  // A fake IOPub channel: a message that fails to deserialize (as jupyter_client raises it), then the cell's
+  // output and its idle status; then a different error, which must not be swallowed.
+  const code = [
+    "import sys",
+    `sys.path.insert(0, ${JSON.stringify(join(ROOT, "tools"))})`,
+    ...BAD_SIGNATURE_SCRIPT.split("\n"),
+  ].join("\n");
+  const out = await new Deno.Command(PYTHON, { args: ["-c", code] }).output();
+  const stdout = new TextDecoder().decode(out.stdout).trim().split("\n");
+  assert.ok(out.success, new TextDecoder().decode(out.stderr));
+  assert.deepEqual(stdout, ["1 ['hola']", "raised something else"]);
+  assert.match(new TextDecoder().decode(out.stderr), /mensaje IOPub descartado \(firma no válida\)/);
+});
+
+const BAD_SIGNATURE_SCRIPT = `import asyncio, sys
+import nbformat
+from nbformat.v4 import new_notebook, new_code_cell
+import run_notebook as r
+
+def msg(t, content, pid="P"):
+    return {"msg_type": t, "header": {"msg_type": t, "msg_id": "m" + t, "date": None}, "parent_header": {"msg_id": pid},
+            "content": content, "metadata": {}}
+
+class Chan:
+    def __init__(self, seq): self.seq = list(seq)
+    async def get_msg(self, timeout=None):
+        if not self.seq:
+            import queue; raise queue.Empty()
+        x = self.seq.pop(0)
+        if isinstance(x, Exception): raise x
+        return x
+
+class KC: pass
+nb = new_notebook(cells=[new_code_cell("1", metadata={"execution": {}})])
+c = r.LateOutputClient(nb)
+kc = KC(); kc.iopub_channel = Chan([ValueError("Invalid Signature: b'00'"), msg("stream", {"name": "stdout", "text": "hola"}),
+                                    msg("status", {"execution_state": "idle"})])
+c.kc = kc
+c.reset_execution_trackers(); c.clear_before_next_output = False
+asyncio.run(c._async_poll_output_msg("P", nb.cells[0], 0))
+print(c.bad_messages, [o.get("text") for o in nb.cells[0].outputs])
+kc.iopub_channel = Chan([ValueError("something else")])
+try:
+    asyncio.run(c._async_poll_output_msg("Q", nb.cells[0], 0)); print("no raise")
+except ValueError as e:
+    print("raised", e)
+`;
+
 const result = (notebook: string, seconds: number, peakMB?: number): NotebookResult => ({
   notebook,
   status: "ok",
   seconds,
   lateOutputs: 0,
+  badMessages: 0,
   message: "",
   peakMB,
 });

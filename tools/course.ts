@@ -70,6 +70,11 @@ if (import.meta.main) {
     const note = r.error && r.status === "ok" ? ` (se detuvo donde se esperaba: ${r.error.evalue.split("\n")[0]})` : "";
     const mb = r.peakMB === undefined ? "" : ` · ${Math.round(r.peakMB)} MB`;
     console.error(`${r.status === "ok" ? "✔" : "✘"} ${r.notebook} · ${r.seconds.toFixed(1)} s${mb}${note}`);
+    if (r.badMessages > 0) {
+      console.error(
+        `  ${r.badMessages} mensaje(s) del kernel descartado(s) por firma no válida: alguna salida puede faltar`,
+      );
+    }
     const so = r.staticOutputs;
     if (so && so.added + so.texts > 0) {
       console.error(`  salidas estáticas: ${so.added} PNG de figuras, ${so.texts} textos · ${so.seconds.toFixed(1)} s`);

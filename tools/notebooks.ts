@@ -131,6 +131,8 @@ export interface NotebookResult {
   html?: string;
   /** Outputs that arrived after their cell completed (the kernel bug the runner works around). */
   lateOutputs: number;
+  /** IOPub messages the runner dropped because their signature did not verify (a rare kernel glitch). */
+  badMessages: number;
   /** Peak resident memory of the notebook's kernel process in MB (10⁶ bytes), when it could be read. */
   peakMB?: number;
   /** What `tools/static_outputs.ts` added to the executed notebook (figures' PNGs, texts). */
@@ -145,6 +147,7 @@ interface RunnerReport {
   status: "ok" | "error";
   seconds: number;
   late_outputs: number;
+  bad_messages?: number;
   peak_rss_mb?: number | null;
   error: null | { cell_index: number | null; ename: string; evalue: string; source: string };
 }
@@ -237,6 +240,7 @@ export async function runNotebook(path: string, options: RunOptions = {}): Promi
     seconds: rep?.seconds ?? (performance.now() - started) / 1000,
     executed: existsSync(executed) ? executed : undefined,
     lateOutputs: rep?.late_outputs ?? 0,
+    badMessages: rep?.bad_messages ?? 0,
     peakMB: rep?.peak_rss_mb ?? undefined,
     message: out.success ? "" : errText,
   };
