@@ -267,6 +267,21 @@ Deno.test("buildModel options: classes, input, dropout, l2, seed, norm", async (
   assert.throws(() => buildModel(lenet5, { norm: "batch" as any }), /options.norm/);
 });
 
+Deno.test("buildModel with seed 0 is reproducible in every layer (TF.js takes a seed of 0 as no seed)", async () => {
+  const weights = async () => {
+    const m = buildModel(lenet5, { seed: 0 });
+    const w = await Promise.all(m.getWeights().map((t) => t.data()));
+    m.dispose();
+    return w;
+  };
+  const [a, b] = [await weights(), await weights()];
+  a.forEach((w, i) => assert.deepEqual(w, b[i], `weight ${i}`));
+  // seed 0 is not the same model as another seed
+  const other = buildModel(lenet5, { seed: 1 });
+  assert.notDeepEqual(await other.getLayer("conv1").getWeights()[0].data(), a[0]);
+  other.dispose();
+});
+
 Deno.test("LocalResponseNormalization layer equals tf.localResponseNormalization", async () => {
   const x = tf.randomNormal([1, 5, 5, 8], 0, 1, "float32", 1) as tf.Tensor4D;
   const layer = new LocalResponseNormalization({ depthRadius: 2, bias: 2, alpha: 1e-4, beta: 0.75 });

@@ -38,6 +38,17 @@ export interface BuildModelOptions {
   initializer?: "glorotUniform" | "heNormal";
 }
 
+/** Stand-in for a seed of 0, which TF.js' random generators take as "no seed" (`seed || Math.random()`). */
+const ZERO_SEED = 0x5eed;
+
+/**
+ * The seed to hand to a TF.js initializer or random op: `seed` itself, except 0, which TF.js would ignore
+ * (the weights would come out different on every run) and becomes a fixed nonzero stand-in.
+ */
+export function tfSeed(seed: number): number {
+  return seed === 0 ? ZERO_SEED : seed;
+}
+
 /**
  * Builds the TF.js model of an architecture (channels last: input `[height, width, depth]`). Each summary
  * row becomes the layer with the same name, whose output shape and `countParams()` equal the row's.
@@ -58,7 +69,7 @@ export function buildModel(arch: Architecture, options: BuildModelOptions = {}):
   const seed = opt.seed;
   let k = 0;
   const initName = opt.initializer ?? "glorotUniform";
-  const init = () => (seed === undefined ? initName : tf.initializers[initName]({ seed: seed + 101 * k++ }));
+  const init = () => (seed === undefined ? initName : tf.initializers[initName]({ seed: tfSeed(seed + 101 * k++) }));
   const reg = () => (opt.l2 ? tf.regularizers.l2({ l2: opt.l2 }) : undefined);
   const model = tf.sequential({ name: opt.name ?? a.name.replace(/[^\w]/g, "_") });
   model.add(tf.layers.inputLayer({ inputShape: [input.height, input.width, input.depth], name: "input" }));

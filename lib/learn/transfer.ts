@@ -9,6 +9,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { loadModel } from "./checkpoint.ts";
 import { findLayer, modelUpTo } from "../cnn/layers.ts";
+import { tfSeed } from "../cnn/build.ts";
 import { checkModel, checkOptions } from "../engine/validate.ts";
 
 /** Directory of the project's pretrained base (`deno task pretrain`): small VGG on Fashion-MNIST classes 0–4. */
@@ -150,7 +151,7 @@ export function addHead(base: tf.LayersModel, options: HeadOptions): tf.LayersMo
       name: "head_fc",
       units: hidden,
       activation: "relu",
-      kernelInitializer: tf.initializers.heNormal({ seed }),
+      kernelInitializer: tf.initializers.heNormal({ seed: tfSeed(seed) }),
     }).apply(x) as tf.SymbolicTensor;
   }
   if ((options.dropout ?? 0.5) > 0) {
@@ -162,7 +163,7 @@ export function addHead(base: tf.LayersModel, options: HeadOptions): tf.LayersMo
     name: "head_predictions",
     units: options.classes,
     activation: "softmax",
-    kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 2 }),
+    kernelInitializer: tf.initializers.glorotUniform({ seed: tfSeed(seed + 2) }),
   }).apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: base.inputs, outputs: out, name: "transfer" });
 }
