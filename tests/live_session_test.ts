@@ -27,15 +27,24 @@ function notebook(sources: string[]): string {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Runs `fn` in a fresh folder under build/ (inside the repository, so that the kernel, started in the notebook's
+ * folder, finds deno.json), removed afterwards. */
+async function inBuildTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
+  await Deno.mkdir(join(ROOT, "build"), { recursive: true });
+  const dir = await Deno.makeTempDir({ dir: join(ROOT, "build"), prefix: "live_session_test_" });
+  try {
+    await fn(dir);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 Deno.test({
   name: "live page: Stop keeps the kernel and says the training stopped; learner errors are one line",
   sanitizeOps: false,
   sanitizeResources: false,
-  fn: async () => {
-    // Inside the repository, so that the kernel (started in the notebook's folder) finds deno.json.
-    await Deno.mkdir(join(ROOT, "build"), { recursive: true });
-    const dir = await Deno.makeTempDir({ dir: join(ROOT, "build"), prefix: "live_session_test_" });
-    try {
+  fn: () =>
+    inBuildTempDir(async (dir) => {
       await Deno.writeTextFile(
         join(dir, "clase.ipynb"),
         notebook([
@@ -117,20 +126,15 @@ Deno.test({
           assert.match(e.text.trim(), /^ExerciseError: todavía sin responder \(ejercicio [^)]+\): [^\n]*$/);
         }
       });
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });
 
 Deno.test({
   name: "live page: Stop early in evaluate ends in < 3 s; Stop during augmentPreview keeps the kernel",
   sanitizeOps: false,
   sanitizeResources: false,
-  fn: async () => {
-    await Deno.mkdir(join(ROOT, "build"), { recursive: true });
-    const dir = await Deno.makeTempDir({ dir: join(ROOT, "build"), prefix: "live_session_test_" });
-    try {
+  fn: () =>
+    inBuildTempDir(async (dir) => {
       await Deno.writeTextFile(
         join(dir, "parada.ipynb"),
         notebook([
@@ -175,8 +179,5 @@ Deno.test({
         const k = await nb.kernel();
         assert.equal(k.restarts, 0);
       });
-    } finally {
-      await Deno.remove(dir, { recursive: true });
-    }
-  },
+    }),
 });
