@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import {
+  type AugmentedImage,
   augmentImageWith,
   type AugmentParams,
   BATCH_AUGMENT_KEYS,
@@ -76,24 +77,21 @@ export function augmentPreview(
       : photo as ImageInput;
     const size = options.size ?? 160;
     const seed = options.seed ?? 0;
-    const items: RawImage[] = [];
-    const labels: string[] = [];
-    const total = n + ((options.includeOriginal ?? true) ? 1 : 0);
+    const withOriginal = options.includeOriginal ?? true;
+    const versions = [
+      ...(withOriginal ? [{ size }] : []),
+      ...Array.from({ length: n }, (_, i) => ({ ...augmentOptions, size, seed: seed + i })),
+    ];
+    let made: AugmentedImage[] | undefined;
     loop.onStop = () =>
-      items.length < total
-        ? `Vista previa del aumento detenida en la imagen ${items.length + 1}/${total}.`
+      made === undefined
+        ? `Vista previa del aumento detenida al preparar sus ${versions.length} imágenes.`
         : "Vista previa del aumento detenida al componer la cuadrícula.";
     return await withSharpWorker(loop, async (sharp) => {
-      const versions = [
-        ...((options.includeOriginal ?? true) ? [{ size }] : []),
-        ...Array.from({ length: n }, (_, i) => ({ ...augmentOptions, size, seed: seed + i })),
-      ];
       // all versions advance together: one round trip to the worker per step, not per step and image
-      const made = await runInLockstep(sharp, versions.map((o) => (runner) => augmentImageWith(runner, input, o)));
-      made.forEach(({ image, params }, i) => {
-        items.push(image);
-        labels.push(i === 0 && (options.includeOriginal ?? true) ? "original" : describeParams(params));
-      });
+      made = await runInLockstep(sharp, versions.map((o) => (runner) => augmentImageWith(runner, input, o)));
+      const items = made.map((m) => m.image);
+      const labels = made.map((m, i) => i === 0 && withOriginal ? "original" : describeParams(m.params));
       const [, w] = sizeOf(size);
       const showParams = options.showParams ?? true;
       return await imageGridWith(sharp, items, {
