@@ -46,3 +46,28 @@ Deno.test("augmentationExperiment: both conditions over every seed, on untouched
   await assert.rejects(augmentationExperiment({ train, validation }, { seeds: [] }), /seeds debe ser una lista/);
   disposeDataset(all, train, validation);
 });
+
+Deno.test("augmentationExperiment: validationFreq measures fewer epochs, always the last ones; same figures", async () => {
+  const all = await loadFashionMnist({ split: "train", limit: 300, seed: 4 });
+  const { train, validation } = await splitValidation(all, { size: 100, seed: 0 });
+  const opts = { epochs: 8, batchSize: 50, seeds: [1], lastEpochs: 2 };
+  const daily = await augmentationExperiment({ train, validation }, opts);
+  const sparse = await augmentationExperiment({ train, validation }, { ...opts, validationFreq: 3 });
+  assert.deepEqual(daily.measuredEpochs, [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.deepEqual(sparse.measuredEpochs, [3, 6, 7, 8]);
+  for (const k of ["plain", "augmented"] as const) {
+    const d = daily[k].runs[0], s = sparse[k].runs[0];
+    assert.deepEqual(s.history.epochs.map((e) => e.epoch), [3, 6, 7, 8]);
+    // Measuring is inference only: skipping it changes no weight, so the measured values are the same.
+    assert.deepEqual(s.valAcc, [3, 6, 7, 8].map((e) => d.valAcc[e - 1]));
+    assert.deepEqual(s.trainAcc, [3, 6, 7, 8].map((e) => d.trainAcc[e - 1]));
+    assert.equal(s.finalValAcc, d.finalValAcc);
+    assert.equal(s.gap, d.gap);
+    assert.deepEqual(sparse[k].meanHistory.epochs.map((e) => e.epoch), [3, 6, 7, 8]);
+  }
+  await assert.rejects(
+    augmentationExperiment({ train, validation }, { ...opts, validationFreq: 0 }),
+    /validationFreq debe ser un entero/,
+  );
+  disposeDataset(all, train, validation);
+});

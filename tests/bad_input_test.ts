@@ -400,6 +400,19 @@ badNumber(
   "validationFreq",
   "0",
 );
+badNumber(
+  "train",
+  () => train(model, data, { ...quiet, validationSplit: 0.25, validationFreq: [2, 0.5] }),
+  "validationFreq[1]",
+  "0,5",
+);
+add(
+  "train",
+  "valor no válido",
+  "validationFreq lista vacía",
+  () => train(model, data, { ...quiet, validationSplit: 0.25, validationFreq: [] }),
+  ["validationFreq", "lista vacía", "[5, 10, 15]"],
+);
 add(
   "train",
   "valor no válido",

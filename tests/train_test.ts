@@ -133,19 +133,23 @@ Deno.test("reduceLrOnPlateau divides the lr and earlyStopping stops when the met
 Deno.test("validationFreq validates every k epochs and after the last; the validated values are unchanged", async () => {
   const data = toyData(128);
   const opts = { ...quiet, epochs: 5, batchSize: 16, lr: 1e-2, validationSplit: 0.25, seed: 2 };
-  const every = toyModel(), sparse = toyModel();
+  const every = toyModel(), sparse = toyModel(), listed = toyModel();
   const h1 = await train(every, data, opts);
   const h2 = await train(sparse, data, { ...opts, validationFreq: 2 });
-  assert.deepEqual(h2.epochs.filter((e) => e.valAcc !== undefined).map((e) => e.epoch), [2, 4, 5]);
-  assert.ok(h2.epochs.every((e) => (e.valAcc === undefined) === (e.valLoss === undefined)));
-  // Validation runs in inference mode and draws no random numbers: skipping it changes nothing else.
-  for (const e of h2.epochs) {
-    const ref = h1.epochs[e.epoch - 1];
-    assert.equal(e.loss, ref.loss, `epoch ${e.epoch}: training loss`);
-    if (e.valLoss !== undefined) assert.equal(e.valLoss, ref.valLoss, `epoch ${e.epoch}: validation loss`);
+  const h3 = await train(listed, data, { ...opts, validationFreq: [1, 3] }); // Keras' list form
+  const validated = (h: typeof h1) => h.epochs.filter((e) => e.valAcc !== undefined).map((e) => e.epoch);
+  assert.deepEqual(validated(h2), [2, 4, 5]);
+  assert.deepEqual(validated(h3), [1, 3, 5]);
+  for (const h of [h2, h3]) {
+    assert.ok(h.epochs.every((e) => (e.valAcc === undefined) === (e.valLoss === undefined)));
+    // Validation runs in inference mode and draws no random numbers: skipping it changes nothing else.
+    for (const e of h.epochs) {
+      const ref = h1.epochs[e.epoch - 1];
+      assert.equal(e.loss, ref.loss, `epoch ${e.epoch}: training loss`);
+      if (e.valLoss !== undefined) assert.equal(e.valLoss, ref.valLoss, `epoch ${e.epoch}: validation loss`);
+    }
   }
-  disposeModel(every);
-  disposeModel(sparse);
+  for (const m of [every, sparse, listed]) disposeModel(m);
   tf.dispose([data.images, data.labels]);
 });
 

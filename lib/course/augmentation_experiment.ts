@@ -14,7 +14,7 @@ import { formatPercent } from "../engine/format.ts";
 import { disposeModel } from "../learn/optimizer.ts";
 import { lossAndAccuracy, train } from "../learn/train.ts";
 import { type History } from "../learn/history.ts";
-import { checkOptions } from "../engine/validate.ts";
+import { checkOptionalNumber, checkOptions } from "../engine/validate.ts";
 
 /** The data of {@link augmentationExperiment}: a (small) training set and untouched validation images. */
 export interface AugmentationExperimentData {
@@ -40,6 +40,12 @@ export interface AugmentationExperimentOptions {
   layers?: string[];
   /** Epochs averaged for the final figures (the last ones); default 3. */
   lastEpochs?: number;
+  /**
+   * Measure (clean training accuracy and validation) every this many epochs, plus always the last
+   * `lastEpochs` ones, so the final figures do not change; default 1 (every epoch). With few training
+   * images and many validation ones, measuring costs as much as training: 5 keeps the curves' shape.
+   */
+  validationFreq?: number;
   /** Live progress of each training (as `train`'s `progress`); default false. */
   progress?: false | "auto" | "notebook" | "terminal";
 }
@@ -51,13 +57,14 @@ export interface AugmentationRun {
   /** Seed of the run. */
   seed: number;
   /**
-   * Per-epoch history, where `acc`/`loss` are measured after each epoch on the **un-augmented** training
-   * images in inference mode (so both conditions are compared on the same images); ready for `trainingCurves`.
+   * History of the measured epochs (every one, or every `validationFreq` and the last `lastEpochs`), where
+   * `acc`/`loss` are measured on the **un-augmented** training images in inference mode (so both conditions
+   * are compared on the same images); ready for `trainingCurves`.
    */
   history: History;
-  /** Training accuracy per epoch (un-augmented images). */
+  /** Training accuracy per measured epoch (un-augmented images). */
   trainAcc: number[];
-  /** Validation accuracy per epoch (untouched validation images). */
+  /** Validation accuracy per measured epoch (untouched validation images). */
   valAcc: number[];
   /** Training accuracy, mean of the last epochs. */
   finalTrainAcc: number;
@@ -99,6 +106,8 @@ export interface AugmentationExperimentResult {
   seeds: number[];
   /** Epochs averaged for the final figures. */
   lastEpochs: number;
+  /** The epochs measured (clean training accuracy and validation). */
+  measuredEpochs: number[];
   /** Seconds of the whole experiment. */
   seconds: number;
 }
@@ -139,7 +148,8 @@ function checkData(data: AugmentationExperimentData) {
 
 /**
  * Trains the same small CNN on `data.train` without and with augmentation, once per seed, measuring after
- * every epoch the accuracy on the un-augmented training images and on the untouched `data.validation`.
+ * every epoch (or every `validationFreq`) the accuracy on the un-augmented training images and on the
+ * untouched `data.validation`.
  * Returns both conditions with mean ± spread over the seeds. Seeded: the same data and options give the same
  * numbers on the same backend. Disposes everything it creates (not `data`).
  *
@@ -159,6 +169,7 @@ export async function augmentationExperiment(
     augment: true,
     layers: true,
     lastEpochs: true,
+    validationFreq: true,
     progress: true,
   });
   const t0 = performance.now();
@@ -169,6 +180,9 @@ export async function augmentationExperiment(
   }
   const epochs = options.epochs ?? 30;
   const lastEpochs = Math.min(options.lastEpochs ?? 3, epochs);
+  const freq = checkOptionalNumber("validationFreq", options.validationFreq, { integer: true, min: 1, example: "5" });
+  const measured = Array.from({ length: epochs }, (_, i) => i + 1)
+    .filter((e) => e % (freq ?? 1) === 0 || e > epochs - lastEpochs);
   const augment = options.augment ?? { translate: 0.1, flip: "horizontal" };
   const [, h, w, c] = data.train.images.shape;
   const arch = defineArchitecture("CNN pequeña", {
@@ -189,17 +203,23 @@ export async function augmentationExperiment(
         lr: options.lr,
         seed,
         validationData: data.validation,
+        validationFreq: measured,
         augment: aug,
         progress: options.progress ?? false,
         title: `${name} (semilla ${seed})`,
-        callbacks: { onEpochEnd: async () => void clean.push(await lossAndAccuracy(model, data.train)) },
+        callbacks: {
+          onEpochEnd: async (_, logs) => {
+            if (logs.valAcc !== undefined) clean.push(await lossAndAccuracy(model, data.train));
+          },
+        },
       });
+      const validated = raw.epochs.filter((e) => e.valAcc !== undefined);
       const history: History = {
         ...raw,
-        epochs: raw.epochs.map((e, i) => ({ ...e, acc: clean[i].acc, loss: clean[i].loss })),
+        epochs: validated.map((e, i) => ({ ...e, acc: clean[i].acc, loss: clean[i].loss })),
       };
       const trainAcc = clean.map((x) => x.acc);
-      const valAcc = raw.epochs.map((e) => e.valAcc ?? NaN);
+      const valAcc = validated.map((e) => e.valAcc!);
       const finalTrainAcc = meanOfLast(trainAcc, lastEpochs), finalValAcc = meanOfLast(valAcc, lastEpochs);
       return { name, seed, history, trainAcc, valAcc, finalTrainAcc, finalValAcc, gap: finalTrainAcc - finalValAcc };
     } finally {
@@ -228,6 +248,7 @@ export async function augmentationExperiment(
     epochs,
     seeds: [...seeds],
     lastEpochs,
+    measuredEpochs: measured,
     seconds: (performance.now() - t0) / 1000,
   };
 }

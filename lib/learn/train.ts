@@ -19,6 +19,7 @@ import { BATCH_AUGMENT_KEYS, randomAugment, type RandomAugmentOptions } from "..
 import {
   checkDatasetFitsModel,
   checkModel,
+  checkNumber,
   checkOneOf,
   checkOptionalNumber,
   checkOptions,
@@ -101,6 +102,27 @@ const TRAIN_KEYS: OptionKeys<TrainOptions> = {
   history: true,
 };
 
+/** `validationFreq` is a whole number ≥ 1 or a non-empty list of epoch numbers (each a whole number ≥ 1). */
+function checkValidationFreq(freq: unknown): void {
+  if (!Array.isArray(freq)) {
+    checkOptionalNumber("validationFreq", freq, { integer: true, min: 1, example: "2, o la lista [5, 10, 15]" });
+    return;
+  }
+  if (freq.length === 0) {
+    throw new InputError(
+      "validationFreq es una lista vacía: pon las épocas en las que validar (p. ej. [5, 10, 15]) o un número (cada " +
+        "cuántas épocas).",
+      { field: "validationFreq", value: freq },
+    );
+  }
+  freq.forEach((e, i) => checkNumber(`validationFreq[${i}]`, e, { integer: true, min: 1, example: "5" }));
+}
+
+/** Whether epoch `epoch` (1-based) of a training of `epochs` is validated under `freq` (the last always is). */
+export function isValidationEpoch(epoch: number, epochs: number, freq: number | readonly number[] = 1): boolean {
+  return epoch === epochs || (typeof freq === "number" ? epoch % freq === 0 : freq.includes(epoch));
+}
+
 /** Checks {@link TrainOptions} at the door of {@link train} (keys, numbers, nested options, data, checkpoint folder). */
 async function checkTrainOptions(
   model: tf.LayersModel,
@@ -117,7 +139,7 @@ async function checkTrainOptions(
   checkOptionalNumber("momentum", options.momentum, { min: 0, below: 1, example: "0.9" });
   checkOptionalNumber("weightDecay", options.weightDecay, { min: 0, example: "5e-4" });
   checkOptionalNumber("validationSplit", options.validationSplit, { above: 0, below: 1, example: "0.1" });
-  checkOptionalNumber("validationFreq", options.validationFreq, { integer: true, min: 1, example: "2" });
+  checkValidationFreq(options.validationFreq);
   if (options.validationFreq !== undefined && !options.validationData && !options.validationSplit) {
     throw new InputError(
       "validationFreq dice cada cuántas épocas se valida, pero no hay validación: añade validationData " +
@@ -182,12 +204,13 @@ export interface TrainOptions {
   /** Alternatively, hold out this fraction of `data` (its last examples, before shuffling) for validation. */
   validationSplit?: number;
   /**
-   * Validate every `validationFreq` epochs (and always after the last one); default 1 (Keras'
-   * `validation_freq`). Worth it when the validation pass costs as much as the epoch itself (few training
-   * images, many validation ones). Early stopping and reduce-LR on a validation metric then decide only on
-   * validated epochs; their `patience` still counts epochs.
+   * Validate every `validationFreq` epochs, or only at the epochs of a list (`[10, 20, 28, 29, 30]`), and
+   * always after the last one; default 1 (Keras' `validation_freq`, which takes both forms). Worth it when
+   * the validation pass costs as much as the epoch itself (few training images, many validation ones).
+   * Early stopping and reduce-LR on a validation metric then decide only on validated epochs; their
+   * `patience` still counts epochs.
    */
-  validationFreq?: number;
+  validationFreq?: number | number[];
   /**
    * `"adam"` (default, lr 1e-3), `"sgd"` (lr 1e-2, momentum 0.9 unless `momentum` says otherwise) or an
    * optimizer instance. When omitted and the model already has an optimizer (second call, resumed
@@ -472,8 +495,8 @@ interface Run extends TrainingSets {
   numClasses: number;
   epochs: number;
   firstEpoch: number;
-  /** Validate every this many epochs (and after the last). */
-  validationFreq: number;
+  /** Validate every this many epochs, or at these epochs (and after the last). */
+  validationFreq: number | number[];
   batchSize: number;
   batchesPerEpoch: number;
   n: number;
@@ -640,7 +663,7 @@ async function trainEpoch(run: Run, epoch: number): Promise<EpochLogs> {
     seconds: 0,
     samplesPerSecond: seen / trainSeconds,
   };
-  if (run.val && (epoch % run.validationFreq === 0 || epoch === run.epochs)) {
+  if (run.val && isValidationEpoch(epoch, run.epochs, run.validationFreq)) {
     const s = await sumsOver(run.model, run.val.x, run.val.y, run.numClasses, Math.max(256, batchSize), loop);
     logs.valLoss = s.loss / s.n;
     logs.valAcc = s.correct / s.n;
