@@ -16,7 +16,7 @@ import {
   type RandomAugmentOptions,
 } from "../data/augment.ts";
 import { checkNumber, checkOptions } from "../engine/validate.ts";
-import { type ImageInput, type RawImage, sizeOf } from "../data/decode.ts";
+import { type ImageInput, sizeOf } from "../data/decode.ts";
 import { imageGridWith } from "./images.ts";
 import { runInLockstep, withSharpWorker } from "../data/sharp_jobs.ts";
 import { runStoppable } from "../engine/interrupt.ts";
