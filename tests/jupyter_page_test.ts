@@ -70,6 +70,13 @@ Deno.test({
         await nb.runCell(i, { timeoutS: 60 });
         const last = (await nb.outputs()).find((c) => c.index === i)!;
         assert.deepEqual(last.outputs.map((o) => o.text), ["42"]);
+        // A lost "idle" status message (the page still says busy with every cell answered): waitIdle asks the
+        // kernel for its info instead of waiting until its timeout.
+        // deno-lint-ignore no-explicit-any
+        await nb.page.evaluate(() => void ((globalThis as any).__kernelLog.status = "busy"));
+        const t0 = Date.now();
+        await nb.waitIdle({ timeoutS: 30 });
+        assert.ok(Date.now() - t0 < 15_000, `waitIdle took ${Date.now() - t0} ms after a lost idle message`);
         assert.deepEqual(nb.pageErrors(), []);
         const shot = join(dir, "t.png");
         await nb.screenshot(shot);

@@ -308,6 +308,9 @@ export interface WaitOptions {
   allowRestart?: boolean;
 }
 
+/** Milliseconds a page may say "busy" with no cell pending before {@link NotebookPage.waitIdle} asks the kernel. */
+export const STUCK_PROBE_MS = 3000;
+
 // deno-lint-ignore no-explicit-any
 type Any = any;
 declare const Jupyter: Any;
@@ -392,7 +395,7 @@ export async function openNotebook(
   const waitIdle = async (opts: WaitOptions = {}) => {
     const deadline = Date.now() + (opts.timeoutS ?? 600) * 1000;
     const restarts0 = await page.evaluate(() => (globalThis as Any).__kernelLog.restarts);
-    let quietSince = 0;
+    let quietSince = 0, stuckSince = 0, lastProbe = 0, probes = 0;
     while (true) {
       const s = await page.evaluate(() => {
         const cells = Jupyter.notebook.get_cells();
@@ -413,8 +416,22 @@ export async function openNotebook(
       if (quiet && !quietSince) quietSince = Date.now();
       if (!quiet) quietSince = 0;
       if (quietSince && Date.now() - quietSince >= (opts.settleMs ?? 800)) break;
+      // Every cell answered but the page still says "busy": the kernel's "idle" status message may have been
+      // lost (Deno's kernel once in a while sends one with an invalid signature, which the server drops). Ask
+      // the kernel for its info: it answers between a fresh busy and idle pair, which settles the status.
+      const stuck = s.pending === 0 && s.status === "busy";
+      if (stuck && !stuckSince) stuckSince = Date.now();
+      if (!stuck) stuckSince = 0;
+      if (stuck && Date.now() - stuckSince >= STUCK_PROBE_MS && Date.now() - lastProbe >= STUCK_PROBE_MS) {
+        lastProbe = Date.now();
+        probes++;
+        await page.evaluate(() => Jupyter.notebook.kernel.kernel_info());
+      }
       if (Date.now() > deadline) {
-        throw new Error(`El kernel sigue ocupado tras ${opts.timeoutS ?? 600} s (${s.pending} celdas pendientes).`);
+        throw new Error(
+          `El kernel sigue ocupado tras ${opts.timeoutS ?? 600} s (${s.pending} celdas pendientes, estado ` +
+            `${s.status}, ${probes} consultas de estado sin respuesta).`,
+        );
       }
       await sleep(100);
     }
