@@ -59,7 +59,7 @@ export {
   PLOTLY_SEPARATORS,
 } from "./engine/format.ts";
 export { isLearnerError, LearnerError } from "./engine/learner_error.ts";
-export { closestName, InputError, type OptionKeys } from "./engine/validate.ts";
+export { closestName, describeValue, InputError, type OptionKeys } from "./engine/validate.ts";
 export { InterruptedError, runStoppable, StoppableLoop, type StoppableOptions } from "./engine/interrupt.ts";
 
 // The lecture's arithmetic: volumes, stride, padding, parameters; architectures in its notation; TF.js models; naive conv/pool
@@ -70,7 +70,6 @@ export {
   convOutput,
   convParams,
   denseParams,
-  describeValue,
   DimensionError,
   dimensionErrorOf,
   type DimensionErrorOptions,

@@ -21,6 +21,7 @@ import {
   checkOptions,
   checkWritableDir,
   closestName,
+  describeValue,
   editDistance,
   unknownKeyMessage,
 } from "../lib/engine/validate.ts";
@@ -245,4 +246,21 @@ Deno.test("checkOptions' key list is checked by TypeScript: complete, and nothin
   checkOptions<F>("f", {}, { a: true, b: true, c: true });
   // At run time the list is what decides: the first call above refused `b`, this one accepts it.
   checkOptions<F>("f", { b: 1 }, { a: true, b: true });
+});
+
+Deno.test("describeValue: short values as they are, long ones by their kind", () => {
+  assert.equal(describeValue("mirror"), '"mirror"');
+  assert.equal(describeValue(1.5), "1.5");
+  assert.equal(describeValue(undefined), "undefined");
+  assert.equal(describeValue({ kind: "conv", size: 3 }), '{"kind":"conv","size":3}');
+  assert.equal(describeValue([28, 28, 1]), "[28,28,1]");
+  assert.equal(describeValue(new Array(784).fill(0)), "un array de 784 elementos");
+  assert.match(describeValue(10n), /BigInt 10n/);
+  const t = tf.zeros([2, 3]);
+  assert.equal(describeValue(t), "un tensor de forma [2, 3]");
+  t.dispose();
+  assert.equal(describeValue(new Map()), "un Map");
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  assert.equal(describeValue(cyclic), "un Object");
 });

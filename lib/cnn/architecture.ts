@@ -6,7 +6,6 @@
  */
 import {
   checkVolume,
-  describeValue,
   DimensionError,
   formatVolume,
   parseVolume,
@@ -24,7 +23,7 @@ import {
   parseLayer,
 } from "./notation.ts";
 import { kindOf, type LayerEffect } from "./layer_kinds.ts";
-import { checkOptions } from "../engine/validate.ts";
+import { checkOptions, describeValue } from "../engine/validate.ts";
 
 /** One row of {@link summarize}: what one layer produces and what it costs. */
 export interface LayerRow {

@@ -3,11 +3,11 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
-import { checkInteger, describeValue, DimensionError, type Volume } from "./dimensions.ts";
+import { checkInteger, DimensionError, type Volume } from "./dimensions.ts";
 import type { Architecture, DenseLayerSpec, LayerSpec } from "./notation.ts";
 import { resolveArch, summarize } from "./architecture.ts";
 import { kindOf } from "./layer_kinds.ts";
-import { checkLayerName, checkOptions } from "../engine/validate.ts";
+import { checkLayerName, checkOptions, describeValue } from "../engine/validate.ts";
 
 /** Options for {@link buildModel}. */
 export interface BuildModelOptions {

@@ -16,7 +16,7 @@
  * @module
  */
 import { formatCount, formatNumber } from "../engine/format.ts";
-import { InputError, unknownKeyMessage } from "../engine/validate.ts";
+import { describeValue, InputError, unknownKeyMessage } from "../engine/validate.ts";
 
 /** A 3-D volume: width × height × depth (channels last in TF.js tensors: `[height, width, depth]`). */
 export interface Volume {
@@ -108,20 +108,6 @@ export class DimensionError extends InputError {
     super(message, options);
     this.name = "DimensionError";
     this.suggestions = options.suggestions ?? [];
-  }
-}
-
-/** Formats a received value for an error message. */
-export function describeValue(value: unknown): string {
-  if (typeof value === "string") return `"${value}"`;
-  if (typeof value === "bigint") return `${value}n (un BigInt: escribe el número sin la n)`;
-  if (typeof value === "number" || typeof value === "boolean" || value === undefined || value === null) {
-    return String(value);
-  }
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return String(value);
   }
 }
 

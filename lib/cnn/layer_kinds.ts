@@ -11,7 +11,6 @@ import {
   convOutput,
   convParams,
   denseParams,
-  describeValue,
   DimensionError,
   formatVolume,
   type Padding,
@@ -21,6 +20,7 @@ import {
   volumeSize,
 } from "./dimensions.ts";
 import { LocalResponseNormalization } from "./lrn.ts";
+import { describeValue } from "../engine/validate.ts";
 import type { Activation, LayerSpec } from "./spec.ts";
 
 /** The options written after `/` in the notation (`/s2`, `/p1`, `/same`, `/relu`, `/nobias`), already parsed. */

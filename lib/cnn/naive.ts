@@ -9,16 +9,8 @@
  * ({@link convAt}); `show/svg.ts` draws the sliding window from them.
  * @module
  */
-import {
-  checkInteger,
-  convOutput,
-  describeValue,
-  DimensionError,
-  type Padding,
-  type Rounding,
-  samePadding,
-} from "./dimensions.ts";
-import { checkOptions } from "../engine/validate.ts";
+import { checkInteger, convOutput, DimensionError, type Padding, type Rounding, samePadding } from "./dimensions.ts";
+import { checkOptions, describeValue } from "../engine/validate.ts";
 
 /** An image or volume as nested arrays: `x[row][col][channel]`. */
 export type Image3D = number[][][];
@@ -52,7 +44,7 @@ export interface NaivePoolOptions {
 function shape3(x: Image3D, field: string): [number, number, number] {
   if (!Array.isArray(x) || !Array.isArray(x[0]) || !Array.isArray(x[0][0])) {
     throw new DimensionError(
-      `${field} debe ser un array anidado x[fila][columna][canal] (H×W×C); se recibió ${describeValue(typeof x)}. ` +
+      `${field} debe ser un array anidado x[fila][columna][canal] (H×W×C); se recibió ${describeValue(x)}. ` +
         `Desde un tensor [H, W, C]: await t.array().`,
       { field, value: x },
     );

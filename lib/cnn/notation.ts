@@ -21,7 +21,8 @@
  * layer of an architecture, when it is FC, defaults to `softmax` (class scores).
  * @module
  */
-import { describeValue, DimensionError } from "./dimensions.ts";
+import { DimensionError } from "./dimensions.ts";
+import { describeValue } from "../engine/validate.ts";
 import { type Activation, ACTIVATIONS, type LayerSpec } from "./spec.ts";
 import { KIND_NAMES, kindOf, LAYER_KINDS, type LayerKindDef, type NotationOptions } from "./layer_kinds.ts";
 

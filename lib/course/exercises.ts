@@ -29,7 +29,7 @@ import {
   poolOutput,
   type Volume,
 } from "../cnn/dimensions.ts";
-import { checkOptions, kindOf } from "../engine/validate.ts";
+import { checkOptions, describeValue } from "../engine/validate.ts";
 
 /** How an unanswered exercise's message begins. */
 export const UNANSWERED_PREFIX = "todavía sin responder";
@@ -233,14 +233,14 @@ function readVolume(ex: Exercise, answer: unknown, what = "la respuesta"): Volum
   if (typeof answer !== "object" || answer === null || !["width", "height", "depth"].every((k) => k in v)) {
     throw new ExerciseError(
       `Ejercicio ${ex.id}: ${what} debe ser un volumen { width: …, height: …, depth: … }; se recibió ${
-        kindOf(answer)
+        describeValue(answer)
       }.`,
     );
   }
   for (const k of ["width", "height", "depth"]) {
     if (typeof v[k] !== "number" || !Number.isFinite(v[k] as number)) {
       throw new ExerciseError(
-        `Ejercicio ${ex.id}: ${what}.${k} debe ser un número; se recibió ${kindOf(v[k])}.`,
+        `Ejercicio ${ex.id}: ${what}.${k} debe ser un número; se recibió ${describeValue(v[k])}.`,
       );
     }
   }
@@ -317,7 +317,7 @@ export function checkPoolOutput(ex: Exercise, answer: Volume | string | undefine
 
 function readNumber(ex: Exercise, answer: unknown, what: string): number {
   if (typeof answer !== "number" || !Number.isFinite(answer)) {
-    throw new ExerciseError(`Ejercicio ${ex.id}: ${what} debe ser un número; se recibió ${kindOf(answer)}.`);
+    throw new ExerciseError(`Ejercicio ${ex.id}: ${what} debe ser un número; se recibió ${describeValue(answer)}.`);
   }
   return answer;
 }
@@ -373,7 +373,7 @@ export function checkFits(ex: Exercise, answer: boolean | undefined): void {
   expectKind(ex, ["fits"], "checkFits");
   if (answer === undefined) unanswered(ex, "true o false");
   if (typeof answer !== "boolean") {
-    throw new ExerciseError(`Ejercicio ${ex.id}: responde true o false; se recibió ${kindOf(answer)}.`);
+    throw new ExerciseError(`Ejercicio ${ex.id}: responde true o false; se recibió ${describeValue(answer)}.`);
   }
   let fits = true;
   try {

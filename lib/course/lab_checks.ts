@@ -4,7 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { BATCH_AUGMENT_KEYS, type RandomAugmentOptions } from "../data/augment.ts";
-import { kindOf, unknownKeyMessage } from "../engine/validate.ts";
+import { describeValue, unknownKeyMessage } from "../engine/validate.ts";
 import { ExerciseError, UNANSWERED_PREFIX } from "./exercises.ts";
 import { formatNumber } from "../engine/format.ts";
 import { allLayers } from "../learn/transfer.ts";
@@ -32,7 +32,7 @@ export function checkAugmentation(options: Omit<RandomAugmentOptions, "seed"> | 
   if (unknown !== undefined) throw new ExerciseError(`aumento de datos: ${unknownKeyMessage(unknown, known)}`);
   if (o.flip !== undefined && ![true, false, "horizontal", "vertical", "both"].includes(o.flip as never)) {
     throw new ExerciseError(
-      `flip debe ser true, false, "horizontal", "vertical" o "both"; se recibió ${kindOf(o.flip)}. Pista: el ` +
+      `flip debe ser true, false, "horizontal", "vertical" o "both"; se recibió ${describeValue(o.flip)}. Pista: el ` +
         `volteo horizontal (flip: "horizontal") conserva la clase de una prenda.`,
     );
   }
@@ -54,7 +54,7 @@ export function checkAugmentation(options: Omit<RandomAugmentOptions, "seed"> | 
     const v = o[k];
     if (v === undefined) continue;
     if (typeof v !== "number" || !(v >= 0)) {
-      throw new ExerciseError(`${k} debe ser un número ≥ 0; se recibió ${kindOf(v)}.`);
+      throw new ExerciseError(`${k} debe ser un número ≥ 0; se recibió ${describeValue(v)}.`);
     }
     if (v > max) {
       throw new ExerciseError(
@@ -187,24 +187,24 @@ export interface FineTuneAnswer {
 export function checkFineTune(model: tf.LayersModel | undefined, options: FineTuneAnswer): void {
   if (typeof options !== "object" || options === null) {
     throw new ExerciseError(
-      `checkFineTune necesita { lr, frozenLr } como segundo argumento; se recibió ${kindOf(options)}.`,
+      `checkFineTune necesita { lr, frozenLr } como segundo argumento; se recibió ${describeValue(options)}.`,
     );
   }
   const { lr, frozenLr } = options;
   const task = "fine-tuning";
   if (model === undefined || lr === undefined) unansweredLab(task, 'setTrainable(modelo, true, { match: "…" })');
   if (!(model instanceof tf.LayersModel)) {
-    throw new ExerciseError(`Se esperaba un modelo (tf.LayersModel); se recibió ${kindOf(model)}.`);
+    throw new ExerciseError(`Se esperaba un modelo (tf.LayersModel); se recibió ${describeValue(model)}.`);
   }
   if (typeof frozenLr !== "number" || !(frozenLr > 0) || !Number.isFinite(frozenLr)) {
     throw new ExerciseError(
       `frozenLr (la tasa de aprendizaje de la fase con la base congelada) debe ser un número > 0; se recibió ${
-        kindOf(frozenLr)
+        describeValue(frozenLr)
       }. Pista: checkFineTune(modelo, { lr, frozenLr: 1e-3 }).`,
     );
   }
   if (typeof lr !== "number" || !(lr > 0)) {
-    throw new ExerciseError(`La tasa de aprendizaje debe ser un número > 0; se recibió ${kindOf(lr)}.`);
+    throw new ExerciseError(`La tasa de aprendizaje debe ser un número > 0; se recibió ${describeValue(lr)}.`);
   }
   const { base } = layerState(model);
   const top = base.filter((l) => l.name.startsWith("block3"));

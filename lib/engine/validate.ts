@@ -127,7 +127,7 @@ export function checkOptions<T extends object>(
   if (typeof options !== "object" || options === null || Array.isArray(options) || options instanceof tf.Tensor) {
     throw new InputError(
       `${caller}: las opciones deben ser un objeto { clave: valor } (claves válidas: ${known.join(", ")}); ` +
-        `se recibió ${kindOf(options)}.`,
+        `se recibió ${describeValue(options)}.`,
       { field: "options", value: options },
     );
   }
@@ -156,7 +156,7 @@ export function checkOneOf<T>(
     : undefined;
   throw new InputError(
     `${field} debe ser ${shown.slice(0, -1).join(", ")}${shown.length > 1 ? " o " : ""}${shown.at(-1)}; ` +
-      `se recibió ${kindOf(value)}.` + (near ? ` ¿Quisiste decir "${near}"?` : ""),
+      `se recibió ${describeValue(value)}.` + (near ? ` ¿Quisiste decir "${near}"?` : ""),
     { field, value },
   );
 }
@@ -194,7 +194,7 @@ export function checkNumber(field: string, value: unknown, rule: NumberRule = {}
   if (rule.below !== undefined) parts.push(`< ${rule.below}`);
   const what = `${rule.integer ? "un entero" : "un número finito"}${parts.length ? " " + parts.join(" y ") : ""}`;
   throw new InputError(
-    `${field} debe ser ${what}${rule.example ? ` (p. ej. ${rule.example})` : ""}; se recibió ${kindOf(value)}.`,
+    `${field} debe ser ${what}${rule.example ? ` (p. ej. ${rule.example})` : ""}; se recibió ${describeValue(value)}.`,
     { field, value },
   );
 }
@@ -211,7 +211,7 @@ export function checkOptionalNumber(field: string, value: unknown, rule: NumberR
 export function checkTensor<T extends tf.Tensor = tf.Tensor>(field: string, value: unknown, rank?: number): T {
   if (!(value instanceof tf.Tensor)) {
     throw new InputError(
-      `${field} debe ser un tensor de TF.js${rank ? ` de rango ${rank}` : ""}; se recibió ${kindOf(value)}.` +
+      `${field} debe ser un tensor de TF.js${rank ? ` de rango ${rank}` : ""}; se recibió ${describeValue(value)}.` +
         (Array.isArray(value) ? ` Conviértelo con tf.tensor(${field}).` : ""),
       { field, value },
     );
@@ -237,7 +237,7 @@ export function checkModel(field: string, value: unknown): tf.LayersModel {
   if (!(value instanceof tf.LayersModel)) {
     throw new InputError(
       `${field} debe ser un modelo (tf.LayersModel, p. ej. de buildModel o tf.sequential); se recibió ${
-        kindOf(value)
+        describeValue(value)
       }.`,
       { field, value },
     );
@@ -270,7 +270,7 @@ export async function checkDatasetFitsModel(
   if (!data || typeof data !== "object" || !("images" in data) || !("labels" in data)) {
     throw new InputError(
       `${field} debe ser un Dataset { images, labels, classNames } (p. ej. de loadFashionMnist); se recibió ${
-        kindOf(data)
+        describeValue(data)
       }.`,
       { field, value: data },
     );
@@ -342,7 +342,9 @@ export async function checkLabels(
 export async function checkWritableDir(field: string, dir: unknown): Promise<void> {
   if (typeof dir !== "string" || dir.trim() === "") {
     throw new InputError(
-      `${field} debe ser la ruta de una carpeta, p. ej. "build/checkpoints/mi_modelo"; se recibió ${kindOf(dir)}.`,
+      `${field} debe ser la ruta de una carpeta, p. ej. "build/checkpoints/mi_modelo"; se recibió ${
+        describeValue(dir)
+      }.`,
       { field, value: dir },
     );
   }
@@ -379,24 +381,42 @@ export function checkLayerName(field: string, name: unknown): void {
   if (name === undefined) return;
   if (typeof name !== "string" || !/^[A-Za-z0-9.][A-Za-z0-9_.\\/>\-]*$/.test(name)) {
     throw new InputError(
-      `${field} = ${kindOf(name)} no es un nombre de capa válido: usa solo letras sin tilde, números, ` +
+      `${field} = ${describeValue(name)} no es un nombre de capa válido: usa solo letras sin tilde, números, ` +
         `"_", "-" y "." (sin espacios), p. ej. "mi_capa".`,
       { field, value: name },
     );
   }
 }
 
-/** How a value is described in messages: its type, and the value when it is short. */
-export function kindOf(value: unknown): string {
+/**
+ * How a value is described in the kit's error messages (the one describer of `lib/`): the value itself
+ * when it is short (numbers, strings in quotes, small arrays and plain objects as JSON), otherwise its kind
+ * (a tensor's shape, an array's length, a class name).
+ */
+export function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (value === undefined) return "undefined";
   if (typeof value === "bigint") return `el BigInt ${value}n (usa un número normal, sin la n final)`;
   if (value instanceof tf.Tensor) return `un tensor de forma [${value.shape.join(", ")}]`;
+  if (Array.isArray(value) || Object.getPrototypeOf(value) === Object.prototype) {
+    const json = shortJson(value);
+    if (json !== undefined) return json;
+  }
   if (Array.isArray(value)) return `un array de ${value.length} elementos`;
   if (typeof value === "string") return `"${value}"`;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   if (typeof value === "function") return "una función";
   return `un ${value.constructor?.name ?? "objeto"}`;
+}
+
+/** JSON of `value` when it has at most 80 characters (and can be written: no cycle, no BigInt). */
+function shortJson(value: unknown): string | undefined {
+  try {
+    const json = JSON.stringify(value);
+    return json !== undefined && json.length <= 80 ? json : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function errorKind(e: unknown): string {

@@ -18,7 +18,7 @@ import { readFileSync } from "node:fs";
 import type { ProgressEpoch } from "./progress.ts";
 import { withDisplay } from "./display.ts";
 import { findLayer, modelUpTo } from "../cnn/layers.ts";
-import { checkOneOf, checkOptions, InputError, kindOf } from "../engine/validate.ts";
+import { checkOneOf, checkOptions, describeValue, InputError } from "../engine/validate.ts";
 
 /**
  * What {@link trainingCurves} plots: a training history (the result of `train()`, or one read back with
@@ -194,7 +194,7 @@ export function trainingCurves(
   if (typeof histories !== "object" || histories === null) {
     throw new InputError(
       `trainingCurves espera el historial que devuelve train() (o un objeto { nombre: historial }); se recibió ${
-        kindOf(histories)
+        describeValue(histories)
       }.`,
       { field: "histories", value: histories },
     );

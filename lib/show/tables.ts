@@ -12,12 +12,12 @@ import {
   type SummaryTotals,
   summaryTotals,
 } from "../cnn/architecture.ts";
-import { describeValue, formatVolume } from "../cnn/dimensions.ts";
+import { formatVolume } from "../cnn/dimensions.ts";
 import { LAYER_KINDS } from "../cnn/layer_kinds.ts";
 import { Displayable, escapeMarkdown, escapeXml, type MimeBundle } from "./display.ts";
 import { formatCount, formatNumber } from "../engine/format.ts";
 import { textTable } from "./mime.ts";
-import { checkOptions, InputError } from "../engine/validate.ts";
+import { checkOptions, describeValue, InputError } from "../engine/validate.ts";
 
 /** A MIME bundle for Jupyter (`text/markdown`, `text/html`, `image/svg+xml`…). */
 export type { MimeBundle };
