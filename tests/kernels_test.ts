@@ -16,8 +16,10 @@ import {
   registerFastKernels,
   restoreStockKernels,
   setFilterGradPath,
+  setMaxPoolGradSimd,
   WASM_FAST_KERNELS,
 } from "../lib/engine/kernels.ts";
+import { simdKernels } from "../lib/engine/simd.ts";
 
 await initRuntime({ quiet: true, backend: "cpu" });
 // The reference is TF.js' own cpu code: the fast cpu kernels (same identities as on wasm) are switched
@@ -146,16 +148,26 @@ function depthwiseGrads(c: DepthwiseCase) {
   };
 }
 
+/**
+ * Pooling cases; the 2×2 stride-2 ones (the SIMD kernel on wasm) cover channels below 4, multiples of 4 and
+ * not, odd heights and widths, batch 1 and > 1.
+ */
 const POOL_CASES: Array<{ name: string; x: number[]; size: number; strides: number; pad: "same" | "valid" }> = [
   { name: "2x2 s2", x: [2, 8, 10, 3], size: 2, strides: 2, pad: "valid" },
   { name: "2x2 s2 odd (cropped)", x: [1, 9, 7, 2], size: 2, strides: 2, pad: "valid" },
+  { name: "2x2 s2 c1 odd width", x: [2, 6, 5, 1], size: 2, strides: 2, pad: "valid" },
+  { name: "2x2 s2 c6 odd b3", x: [3, 7, 9, 6], size: 2, strides: 2, pad: "valid" },
+  { name: "2x2 s2 c8", x: [2, 6, 8, 8], size: 2, strides: 2, pad: "valid" },
+  { name: "2x2 s2 same even c16", x: [2, 4, 6, 16], size: 2, strides: 2, pad: "same" },
   { name: "3x3 s2 same (overlap)", x: [2, 9, 9, 3], size: 3, strides: 2, pad: "same" },
   { name: "3x3 s1 same", x: [1, 6, 5, 4], size: 3, strides: 1, pad: "same" },
 ];
 
-function poolGrad(c: typeof POOL_CASES[number], quantum: number) {
+/** The input gradient of max pooling; `quantum` quantises `x` (exact ties), `relu` zeroes its negatives. */
+function poolGrad(c: typeof POOL_CASES[number], quantum: number, relu = false) {
   return () => {
-    const x = rand(c.x, 7, quantum) as tf.Tensor4D; // quantised values: many exact ties
+    const q = rand(c.x, 7, quantum) as tf.Tensor4D; // quantised values: many exact ties
+    const x = relu ? tf.relu(q) : q; // after a ReLU: windows of equal zeros
     const y = tf.maxPool(x, c.size, c.strides, c.pad);
     const dy = rand(y.shape, 8);
     return tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, c.size, c.strides, c.pad).mul(dy).sum())(x);
@@ -325,11 +337,23 @@ for (const backend of BACKENDS) {
     name: `${backend}: MaxPoolGrad matches cpu (continuous values; exact ties on wasm)`,
     ...opts,
     fn: async () => {
-      for (const c of POOL_CASES) {
-        await compare(backend, `maxPoolGrad ${c.name}`, poolGrad(c, 0));
-        // Which of several equal maxima gets the gradient is each backend's choice (webgpu takes another);
-        // the wasm kernel here follows cpu's rule (first maximum in row-major order).
-        if (backend === "wasm") await compare(backend, `maxPoolGrad ${c.name} ties`, poolGrad(c, 0.25));
+      // on wasm, 2×2 stride-2 windows take the SIMD kernel, and again the JavaScript loop (its fallback)
+      if (backend === "wasm") assert.ok(simdKernels(tf.findBackend("wasm")!), "SIMD kernels unavailable on wasm");
+      for (const simd of backend === "wasm" ? [true, false] : [true]) {
+        const previous = setMaxPoolGradSimd(simd);
+        try {
+          for (const c of POOL_CASES) {
+            const label = `maxPoolGrad ${c.name}${simd ? "" : " (js)"}`;
+            await compare(backend, label, poolGrad(c, 0));
+            // Which of several equal maxima gets the gradient is each backend's choice (webgpu takes another);
+            // the wasm kernel here follows cpu's rule (first maximum in row-major order).
+            if (backend !== "wasm") continue;
+            await compare(backend, `${label} ties`, poolGrad(c, 0.25));
+            await compare(backend, `${label} ReLU zero ties`, poolGrad(c, 0.25, true));
+          }
+        } finally {
+          setMaxPoolGradSimd(previous);
+        }
       }
     },
   });
@@ -432,7 +456,8 @@ Deno.test({
     const run = () => {
       convGrads(CONV_CASES[4])();
       depthwiseGrads(DEPTHWISE_CASES[3])();
-      poolGrad(POOL_CASES[2], 0)();
+      poolGrad(POOL_CASES[0], 0)();
+      poolGrad(POOL_CASES.find((c) => c.size === 3)!, 0)();
       for (const [, f] of matMulCases()) f();
       for (const [, f] of SLICE_GATHER_CASES) f();
       for (const [, f] of SUM_CASES) f();

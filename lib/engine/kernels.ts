@@ -21,10 +21,17 @@
  * dense layer's gradient), and `MaxPoolGrad` is a naive loop; the replacements work on views of the
  * wasm heap or transpose explicitly before XNNPACK's matrix multiply; `Sum` over the leading axes (every
  * bias gradient) transposed the whole tensor first and now adds rows in one pass.
+ *
+ * `MaxPoolGrad` with 2×2 windows and stride 2 (every pooling layer the course trains) is a hand-written
+ * WebAssembly SIMD kernel (`simd_kernels.wat`, loaded by `simd.ts` on the backend's own heap): four
+ * channels at a time, compares and bit selects instead of branches, which a JavaScript loop mispredicted on
+ * random data (~18 ns per window; a branch-free JavaScript version did not help). Other pool geometries keep
+ * the loop over heap views.
  * @module
  */
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
+import { simdKernels } from "./simd.ts";
 
 type Info = tf.TensorInfo;
 type Pads = [[number, number], [number, number], [number, number], [number, number]];
@@ -377,8 +384,30 @@ function depthwiseBackpropInput(args: KernelArgs): Info {
 }
 
 /**
+ * Whether `MaxPoolGrad` on wasm uses the SIMD kernel of `simd_kernels.wat` for 2×2 windows, stride 2, no
+ * padding (on by default; off, or where the kernel cannot be instantiated, the JavaScript loop). Measured
+ * with `deno run -A bench/max_pool_grad.ts` (2-core VM, batch 64, median of 31, after a ReLU), loop → SIMD:
+ * LeNet-5's [64, 28, 28, 6] 1,34 → 0,13 ms, MiCNN's [64, 28, 28, 16] 3,6 → 0,39 ms and [64, 14, 14, 32]
+ * 1,74 → 0,12 ms, VGG-ish's [64, 32, 32, 32] 9,7 → 1,47 ms and [64, 16, 16, 64] 4,7 → 0,49 ms (7–15×;
+ * ~1,2–2,8 ns per window, the larger shapes bound by memory). LeNet-5's epoch (`bench/profile.ts`) spends
+ * 13 ms in `MaxPoolGrad` instead of 41–44.
+ */
+let maxPoolGradSimd = true;
+
+/**
+ * Switches the SIMD 2×2 max-pool gradient on or off (off: the JavaScript loop) and returns the previous
+ * setting; for tests and `bench/max_pool_grad.ts`, which check and time both.
+ */
+export function setMaxPoolGradSimd(on: boolean): boolean {
+  const previous = maxPoolGradSimd;
+  maxPoolGradSimd = on;
+  return previous;
+}
+
+/**
  * Max-pool gradient as a scatter: each `dy` value goes to the first maximum of its window (row-major scan,
- * strictly greater — the tie rule of tfjs' reference), accumulated in `dx`. Works on heap views.
+ * strictly greater — the tie rule of tfjs' reference), accumulated in `dx`. 2×2 windows with stride 2 and no
+ * padding (non-overlapping) take the SIMD kernel of `simd_kernels.wat`; the rest loops over heap views.
  */
 function maxPoolGrad(args: KernelArgs): Info {
   const { dy, input } = args.inputs as { dy: Info; input: Info };
@@ -396,7 +425,6 @@ function maxPoolGrad(args: KernelArgs): Info {
   const out = backend.typedArrayFromHeap(dx) as Float32Array; // views after the last allocation
   const x = backend.typedArrayFromHeap(input) as Float32Array;
   const g = backend.typedArrayFromHeap(dy) as Float32Array;
-  out.fill(0);
   const { batchSize, inHeight, inWidth, inChannels: ch, outHeight, outWidth, strideHeight, strideWidth } = ci;
   const { dilationHeight, dilationWidth, effectiveFilterHeight, effectiveFilterWidth } = ci;
   const top = ci.padInfo.top, left = ci.padInfo.left;
@@ -405,9 +433,26 @@ function maxPoolGrad(args: KernelArgs): Info {
     effectiveFilterHeight === 2 && effectiveFilterWidth === 2 && strideHeight === 2 && strideWidth === 2 &&
     top === 0 && left === 0 && 2 * outHeight <= inHeight && 2 * outWidth <= inWidth
   ) {
-    maxPoolGrad2x2(x, g, out, batchSize, outHeight, outWidth, ch, rowStride, batchStride);
+    const simd = maxPoolGradSimd && out.length > 0 ? simdKernels(backend) : null;
+    if (simd) {
+      simd.maxPoolGrad2x2(
+        x.byteOffset,
+        g.byteOffset,
+        out.byteOffset,
+        batchSize,
+        inHeight,
+        inWidth,
+        ch,
+        outHeight,
+        outWidth,
+      );
+    } else {
+      out.fill(0);
+      maxPoolGrad2x2(x, g, out, batchSize, outHeight, outWidth, ch, rowStride, batchStride);
+    }
     return dx;
   }
+  out.fill(0);
   let gi = 0;
   for (let b = 0; b < batchSize; b++) {
     const xb = b * batchStride;
