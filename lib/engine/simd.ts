@@ -59,12 +59,11 @@ export function simdKernels(backend: tf.KernelBackend): SimdKernels | null {
   const memory = heapMemory(backend);
   if (!memory) return null;
   if (cached?.memory === memory) return cached.kernels;
+  // A check that this is the heap the backend's typed arrays view. Not cached when it fails: right after a
+  // growth the module's views may still hold the old buffer until its next refresh.
+  if (memory.buffer !== (backend as unknown as { wasm: EmscriptenModule }).wasm.HEAPU8.buffer) return null;
   let kernels: SimdKernels | null = null;
   try {
-    // a check that this is the heap the backend's typed arrays view
-    if (memory.buffer !== (backend as unknown as { wasm: EmscriptenModule }).wasm.HEAPU8.buffer) {
-      throw new Error("not the backend's heap");
-    }
     const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
     const module = new WebAssembly.Module(decode(shared ? SIMD_KERNELS_SHARED : SIMD_KERNELS_UNSHARED));
     kernels = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as SimdKernels;
