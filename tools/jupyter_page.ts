@@ -428,9 +428,18 @@ export async function openNotebook(
         await page.evaluate(() => Jupyter.notebook.kernel.kernel_info());
       }
       if (Date.now() > deadline) {
+        // What the server and the page saw, so that a hang under load can be told apart from a slow cell.
+        const k = await kernel().catch((e) => ({ error: String(e) }));
+        const prompts = await page.evaluate(() =>
+          (Jupyter.notebook.get_cells() as Any[]).filter((c) => c.cell_type === "code").map((c) =>
+            c.input_prompt_number
+          )
+        ).catch(() => []);
         throw new Error(
           `El kernel sigue ocupado tras ${opts.timeoutS ?? 600} s (${s.pending} celdas pendientes, estado ` +
-            `${s.status}, ${probes} consultas de estado sin respuesta).`,
+            `${s.status}, ${probes} consultas de estado sin respuesta).\nkernel: ${JSON.stringify(k)}\n` +
+            `números de ejecución: ${JSON.stringify(prompts)}\nerrores de la página: ${pageErrors().join("\n")}\n` +
+            `servidor:\n${server.log().slice(-3000)}`,
         );
       }
       await sleep(100);
