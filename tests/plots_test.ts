@@ -89,6 +89,13 @@ Deno.test("trainingCurves: with validationFreq the validation line joins the val
   assert.deepEqual(fig.data[0].x, [1, 2, 3]); // training: every epoch
 });
 
+Deno.test("trainingCurves: one tick per epoch only for short trainings, judged by the last epoch, not the count", () => {
+  const at = (epochs: number[]) => ({ ...history, epochs: epochs.map((epoch) => ({ ...history.epochs[0], epoch })) });
+  const dtick = (h: History) => (trainingCurves(h).layout.xaxis as { dtick?: number }).dtick;
+  assert.equal(dtick(at([1, 2, 3])), 1);
+  assert.equal(dtick(at([5, 10, 15, 20, 25, 30, 35, 40, 45, 48, 49, 50])), undefined); // 12 points over 50 epochs
+});
+
 Deno.test("paramsPerLayer uses params (or weights) per row, log axis, skips empty layers", () => {
   const fig = paramsPerLayer([
     { name: "input", params: 0 },

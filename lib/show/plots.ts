@@ -257,7 +257,8 @@ export function trainingCurves(
     const axis = p === 0 ? "" : String(p + 1);
     const lo = p / panels.length + (p > 0 ? 0.06 : 0),
       hi = (p + 1) / panels.length - (p < panels.length - 1 ? 0.04 : 0);
-    const few = Math.max(...runs.map(([, h]) => h.epochs.length)) <= 15;
+    // one tick per epoch for short trainings (by the last epoch, not the count: measured epochs may be sparse)
+    const few = Math.max(...runs.flatMap(([, h]) => h.epochs.map((e) => e.epoch))) <= 15;
     layout[`xaxis${axis}`] = {
       domain: [lo, hi],
       title: { text: "época" },
