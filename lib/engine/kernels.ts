@@ -429,30 +429,28 @@ function maxPoolGrad(args: KernelArgs): Info {
   const { dilationHeight, dilationWidth, effectiveFilterHeight, effectiveFilterWidth } = ci;
   const top = ci.padInfo.top, left = ci.padInfo.left;
   const rowStride = inWidth * ch, batchStride = inHeight * rowStride;
-  if (
-    effectiveFilterHeight === 2 && effectiveFilterWidth === 2 && strideHeight === 2 && strideWidth === 2 &&
-    top === 0 && left === 0 && 2 * outHeight <= inHeight && 2 * outWidth <= inWidth
-  ) {
-    const simd = maxPoolGradSimd && out.length > 0 ? simdKernels(backend) : null;
-    if (simd) {
-      simd.maxPoolGrad2x2(
-        x.byteOffset,
-        g.byteOffset,
-        out.byteOffset,
-        batchSize,
-        inHeight,
-        inWidth,
-        ch,
-        outHeight,
-        outWidth,
-      );
-    } else {
-      out.fill(0);
-      maxPoolGrad2x2(x, g, out, batchSize, outHeight, outWidth, ch, rowStride, batchStride);
-    }
+  const twoByTwo = effectiveFilterHeight === 2 && effectiveFilterWidth === 2 && strideHeight === 2 &&
+    strideWidth === 2 && top === 0 && left === 0 && 2 * outHeight <= inHeight && 2 * outWidth <= inWidth;
+  const simd = twoByTwo && maxPoolGradSimd && out.length > 0 ? simdKernels(backend) : null;
+  if (simd) { // writes every value of dx itself (no zero fill)
+    simd.maxPoolGrad2x2(
+      x.byteOffset,
+      g.byteOffset,
+      out.byteOffset,
+      batchSize,
+      inHeight,
+      inWidth,
+      ch,
+      outHeight,
+      outWidth,
+    );
     return dx;
   }
   out.fill(0);
+  if (twoByTwo) {
+    maxPoolGrad2x2(x, g, out, batchSize, outHeight, outWidth, ch, rowStride, batchStride);
+    return dx;
+  }
   let gi = 0;
   for (let b = 0; b < batchSize; b++) {
     const xb = b * batchStride;

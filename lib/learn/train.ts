@@ -119,7 +119,7 @@ function checkValidationFreq(freq: unknown): void {
 }
 
 /** Whether epoch `epoch` (1-based) of a training of `epochs` is validated under `freq` (the last always is). */
-export function isValidationEpoch(epoch: number, epochs: number, freq: number | readonly number[] = 1): boolean {
+function isValidationEpoch(epoch: number, epochs: number, freq: number | readonly number[] = 1): boolean {
   return epoch === epochs || (typeof freq === "number" ? epoch % freq === 0 : freq.includes(epoch));
 }
 
