@@ -17,6 +17,7 @@ import {
   restoreStockKernels,
   setFilterGradPath,
   setMaxPoolGradSimd,
+  useDirect,
   WASM_FAST_KERNELS,
 } from "../lib/engine/kernels.ts";
 import { simdKernels } from "../lib/engine/simd.ts";
@@ -96,7 +97,14 @@ const CONV_CASES: ConvCase[] = [
   { name: "1x1 s2", x: [2, 7, 7, 3], f: [1, 1, 3, 2], strides: 2, pad: "valid" },
   { name: "4x2 s[1,3] valid rect", x: [1, 9, 13, 2], f: [4, 2, 2, 3], strides: [1, 3], pad: "valid" },
   { name: "explicit pad", x: [2, 6, 7, 2], f: [3, 3, 2, 2], strides: 2, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
-  // more channels: by default these take the transposed-convolution path (see IM2COL_MAX_RATIO)
+  // filter counts that are multiples of 4 (the direct SIMD kernel on wasm, see DIRECT_MAX_ROWS): strides,
+  // explicit and "same" padding, rectangular filters, a layer past the rule (forced direct in its own test)
+  { name: "3x3 s2 same k8", x: [2, 9, 9, 3], f: [3, 3, 3, 8], strides: 2, pad: "same" },
+  { name: "rect 3x2 s[2,1] same k20", x: [2, 7, 9, 2], f: [3, 2, 2, 20], strides: [2, 1], pad: "same" },
+  { name: "explicit pad k12", x: [2, 6, 7, 3], f: [3, 3, 3, 12], strides: 2, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
+  { name: "5x5 s3 valid k36", x: [3, 13, 11, 1], f: [5, 5, 1, 36], strides: 3, pad: "valid" },
+  { name: "3x3 same c9 k16", x: [2, 6, 6, 9], f: [3, 3, 9, 16], strides: 1, pad: "same" },
+  // more channels: by default these take the transposed-convolution path
   { name: "3x3 same c6", x: [2, 8, 8, 6], f: [3, 3, 6, 4], strides: 1, pad: "same" },
   { name: "5x5 s2 valid c8", x: [2, 11, 11, 8], f: [5, 5, 8, 3], strides: 2, pad: "valid" },
   { name: "3x3 s[1,2] same c5", x: [1, 7, 9, 5], f: [3, 3, 5, 2], strides: [1, 2], pad: "same" },
@@ -310,17 +318,33 @@ for (const backend of BACKENDS) {
 
   if (backend === "wasm") {
     Deno.test({
-      name: "wasm: both filter-gradient paths (im2col, transposed convolution) match cpu on every conv shape",
+      name: "wasm: both filter-gradient paths (direct SIMD kernel, transposed convolution) match cpu",
       ...opts,
       fn: async () => {
-        for (const path of ["im2col", "transposed-conv"] as const) {
+        const direct = CONV_CASES.filter((c) => c.f[3] % 4 === 0); // the kernel needs K a multiple of 4
+        assert.ok(direct.length >= 8, `only ${direct.length} cases for the direct kernel`);
+        for (const path of ["direct", "transposed-conv"] as const) {
           const previous = setFilterGradPath(path);
           try {
-            for (const c of CONV_CASES) await compare(backend, `conv2d ${c.name} (${path})`, convGrads(c));
+            for (const c of path === "direct" ? direct : CONV_CASES) {
+              await compare(backend, `conv2d ${c.name} (${path})`, convGrads(c));
+            }
           } finally {
             setFilterGradPath(previous);
           }
         }
+      },
+    });
+    Deno.test({
+      name: "wasm: the direct kernel is taken for few-channel layers (MiCNN's first), not for MiCNN's second",
+      ...opts,
+      fn: () => {
+        const info = (x: [number, number, number, number], f: [number, number, number, number]) =>
+          tf.backend_util.computeConv2DInfo(x, f, 1, 1, "same");
+        assert.equal(useDirect(info([64, 28, 28, 1], [3, 3, 1, 16])), true);
+        assert.equal(useDirect(info([64, 32, 32, 8], [3, 3, 8, 32])), true); // 72 rows: the limit
+        assert.equal(useDirect(info([64, 14, 14, 16], [3, 3, 16, 32])), false);
+        assert.equal(useDirect(info([64, 28, 28, 1], [5, 5, 1, 6])), false); // K = 6: not a multiple of 4
       },
     });
   }

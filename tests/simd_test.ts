@@ -1,9 +1,10 @@
 /**
  * lib/engine/simd.ts and its generated module: the committed bytes are what wabt assembles from the .wat
- * today, and in both wasm builds (threaded: shared memory; `TFJS_THREADS=1`: not shared) the kernel is
- * instantiated on the backend's heap, matches a plain reference element by element (ties, NaN, −∞, odd
- * sizes, every channel count class) and keeps working after the heap grows. The registered MaxPoolGrad is
- * compared with the cpu backend in kernels_test.ts.
+ * today, and in both wasm builds (threaded: shared memory; `TFJS_THREADS=1`: not shared) the kernels are
+ * instantiated on the backend's heap, match plain references (max-pool gradient element by element: ties,
+ * NaN, −∞, odd sizes, every channel count class; direct filter gradient: strides, dilations, padding, filter
+ * counts, no write outside its output) and keep working after the heap grows. The registered MaxPoolGrad and
+ * Conv2DBackpropFilter are compared with the cpu backend in kernels_test.ts.
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -34,7 +35,7 @@ Deno.test("simd_kernels.ts holds exactly what tools/build_wasm.ts assembles from
 });
 
 for (const threads of [2, 1]) {
-  Deno.test(`wasm with ${threads} thread(s): the SIMD max-pool gradient matches the reference, also after growth`, async () => {
+  Deno.test(`wasm with ${threads} thread(s): the SIMD max-pool and filter gradients match their references, also after growth`, async () => {
     const r = await runProbe(threads);
     assert.equal(r.threads, threads);
     assert.equal(r.shared, threads > 1, "the threaded build has a shared memory, the other one does not");

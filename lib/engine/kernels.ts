@@ -22,6 +22,11 @@
  * wasm heap or transpose explicitly before XNNPACK's matrix multiply; `Sum` over the leading axes (every
  * bias gradient) transposed the whole tensor first and now adds rows in one pass.
  *
+ * The filter gradient of few-input-channel layers (every network's first layer) is a hand-written WebAssembly
+ * SIMD kernel instead (`filterGradDirect` in `simd_kernels.wat`): it accumulates `x · dy` with 16 filters in
+ * registers, without the transposes and without XNNPACK's packing of `dy` that both matrix-product routes pay
+ * on every call ({@link DIRECT_MAX_ROWS}).
+ *
  * `MaxPoolGrad` with 2×2 windows and stride 2 (every pooling layer the course trains) is a hand-written
  * WebAssembly SIMD kernel (`simd_kernels.wat`, loaded by `simd.ts` on the backend's own heap): four
  * channels at a time, compares and bit selects instead of branches, which a JavaScript loop mispredicted on
@@ -200,8 +205,9 @@ function geometry(
 }
 
 /**
- * Filter gradient as one convolution: `dW[r,s,c,k] = Σ_{n,i,j} x[n, i·sh + r·dh − top, j·sw + s·dw − left, c] ·
- * dy[n,i,j,k]`, i.e. `x` (batch ↔ channels swapped) convolved with `dy` (as a filter) at dilation `sh`.
+ * Filter gradient `dW[r,s,c,k] = Σ_{n,i,j} x[n, i·sh + r·dh − top, j·sw + s·dw − left, c] · dy[n,i,j,k]`: on wasm
+ * for few input channels ({@link useDirect}) by the direct SIMD kernel, otherwise as one convolution of `x`
+ * (batch ↔ channels swapped) with `dy` (as a filter) at dilation `sh`.
  */
 function conv2DBackpropFilter(
   args: { inputs: tf.NamedTensorInfoMap; backend: tf.KernelBackend; attrs?: tf.NamedAttrMap },
@@ -213,16 +219,16 @@ function conv2DBackpropFilter(
   const { info, sh, sw, dh, dw } = geometry(x.shape, filterShape, attrs, false);
   const [fh, fw, c, k] = filterShape;
   const ops = new Ops(args.backend, tf.getBackend());
-  if (ops.backendName === "wasm" && useIm2col(info)) {
-    // [fh·fw·C, P] × [P, K] with P = N·outH·outW: the rows come out in the filter's own order.
-    const cols = im2colT(args.backend as WasmBackend, x, info);
-    const [n, oh, ow] = dy.shape;
-    const product = ops.run("BatchMatMul", {
-      a: ops.reshape(cols, [1, fh * fw * c, n * oh * ow]),
-      b: ops.reshape(dy, [1, n * oh * ow, k]),
-    }, { transposeA: false, transposeB: false });
-    ops.temps.push(cols);
-    return ops.free(ops.reshape(product, [fh, fw, c, k]));
+  const simd = ops.backendName === "wasm" && useDirect(info) && x.shape.every((d) => d > 0)
+    ? simdKernels(args.backend)
+    : null;
+  if (simd) {
+    const backend = args.backend as WasmBackend;
+    const out = backend.makeOutput([fh, fw, c, k], "float32");
+    const at = (t: Info) => backend.typedArrayFromHeap(t).byteOffset; // after the last allocation
+    const { batchSize: n, inHeight: h, inWidth: w, outHeight: oh, outWidth: ow, padInfo: p } = info;
+    simd.filterGradDirect(at(x), at(dy), at(out), n, h, w, c, oh, ow, k, fh, fw, sh, sw, dh, dw, p.top, p.left);
+    return out;
   }
   const xT = ops.transpose(x, [3, 1, 2, 0]); // [C, H, W, N]
   const dyT = ops.transpose(dy, [1, 2, 0, 3]); // [outH, outW, N, K]
@@ -232,19 +238,8 @@ function conv2DBackpropFilter(
   return ops.free(ops.transpose(cut, [1, 2, 0, 3]));
 }
 
-/**
- * The filter gradient is an explicit im2col and one matrix product when the im2col matrix is small against
- * what the transposed convolution moves (`x` once and `dy` twice: its two transposes and XNNPACK's packing
- * of `dy` as a filter): `fh·fw·C·P ≤ IM2COL_MAX_RATIO · (|x| + 2·|dy|)`, `P = N·outH·outW`. Few input
- * channels and many filters favour it. Measured with `deno run -A bench/filter_grad.ts` (idle 2-core
- * machine, 2 threads, batch 64): MiCNN's 1→16 first layer 6,2 → 1,4 ms, VGG-ish's 3→32 one 19,2 → 5,0 ms,
- * 8→32 at 32×32 24,4 → 12,9 ms; LeNet-5's 1→6 (ratio 1,9), MiCNN's 16→32 (2,2) and VGG-ish's 32→32 (3,0)
- * lose with it (1,4×, 1,2×, 1,2×) and keep the convolution.
- */
-export const IM2COL_MAX_RATIO = 1.5;
-
-/** Which filter-gradient path the wasm kernel takes: by {@link IM2COL_MAX_RATIO}, or one forced. */
-export type FilterGradPath = "auto" | "im2col" | "transposed-conv";
+/** Which filter-gradient path the wasm kernel takes: by {@link useDirect}, or one forced. */
+export type FilterGradPath = "auto" | "direct" | "transposed-conv";
 let filterGradPath: FilterGradPath = "auto";
 
 /**
@@ -257,58 +252,20 @@ export function setFilterGradPath(path: FilterGradPath): FilterGradPath {
   return previous;
 }
 
-/** Whether the filter gradient of this convolution takes the im2col path (see {@link IM2COL_MAX_RATIO}). */
-export function useIm2col(info: tf.backend_util.Conv2DInfo): boolean {
-  if (filterGradPath !== "auto") return filterGradPath === "im2col";
-  const p = info.batchSize * info.outHeight * info.outWidth;
-  const cols = info.filterHeight * info.filterWidth * info.inChannels * p;
-  const moved = info.batchSize * info.inHeight * info.inWidth * info.inChannels + 2 * p * info.outChannels;
-  return cols <= IM2COL_MAX_RATIO * moved;
-}
-
 /**
- * The im2col matrix of `x`, transposed: `[fh·fw·C, N·outH·outW]`, row `(r, s, c)` holding every input value
- * that filter tap `(r, s)` of channel `c` meets (zero where it falls in the padding). Written on the wasm
- * heap in one pass, each row sequentially.
+ * Filter rows (`fh·fw·C`) up to which the direct SIMD kernel is taken. Measured with `deno run -A
+ * bench/filter_grad.ts` (2 threads for XNNPACK, one for the kernel, batch 64): it wins by 3–6× on the few-channel
+ * first layers (MiCNN's 1→16: 0.7 ms against 6.1 for the transposed convolution and 4.3 for the im2col path it
+ * replaced; VGG-ish's 3→32: 4.8 against 19.4 and 14.3 ms), still at 8→32 (rows 72: 12.5 against 23.9 ms),
+ * and is level or behind beyond (MiCNN's 16→32: 5.3 against 5.1 ms; VGG-ish's 32→64: 28.4 against 23.5 ms).
  */
-function im2colT(backend: WasmBackend, x: Info, info: tf.backend_util.Conv2DInfo): Info {
-  const { batchSize: n, inHeight: h, inWidth: w, inChannels: c, outHeight: oh, outWidth: ow } = info;
-  const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
-  const { dilationHeight: dh, dilationWidth: dw } = info;
-  const top = info.padInfo.top, left = info.padInfo.left;
-  const p = n * oh * ow;
-  const cols = backend.makeOutput([fh * fw * c, p], "float32");
-  const out = backend.typedArrayFromHeap(cols) as Float32Array; // views after the last allocation
-  const xv = backend.typedArrayFromHeap(x) as Float32Array;
-  const rowStride = w * c, batchStride = h * rowStride;
-  let q = 0;
-  for (let r = 0; r < fh; r++) {
-    for (let s = 0; s < fw; s++) {
-      // output columns j whose input column j·sw + s·dw − left lies inside the image
-      const off = s * dw - left;
-      const j0 = Math.min(ow, Math.max(0, Math.ceil(-off / sw)));
-      const j1 = Math.max(j0, Math.min(ow, Math.floor((w - 1 - off) / sw) + 1));
-      for (let ch = 0; ch < c; ch++) {
-        for (let b = 0; b < n; b++) {
-          for (let i = 0; i < oh; i++) {
-            const yi = i * sh + r * dh - top;
-            if (yi < 0 || yi >= h) {
-              out.fill(0, q, q + ow);
-              q += ow;
-              continue;
-            }
-            if (j0 > 0) out.fill(0, q, q + j0);
-            let src = b * batchStride + yi * rowStride + (j0 * sw + off) * c + ch;
-            const step = sw * c;
-            for (let j = j0; j < j1; j++, src += step) out[q + j] = xv[src];
-            if (j1 < ow) out.fill(0, q + j1, q + ow);
-            q += ow;
-          }
-        }
-      }
-    }
-  }
-  return cols;
+export const DIRECT_MAX_ROWS = 72;
+
+/** Whether the filter gradient of this convolution takes the direct SIMD kernel (`K` must be a multiple of 4). */
+export function useDirect(info: tf.backend_util.Conv2DInfo): boolean {
+  if (info.outChannels % 4 !== 0) return false;
+  if (filterGradPath !== "auto") return filterGradPath === "direct";
+  return info.filterHeight * info.filterWidth * info.inChannels <= DIRECT_MAX_ROWS;
 }
 
 /**

@@ -26,6 +26,30 @@ export interface SimdKernels {
     outH: number,
     outW: number,
   ): void;
+  /**
+   * Filter gradient `[fh, fw, C, K]` of a convolution by direct accumulation, NHWC float32, `k` a multiple of
+   * 4 (see the .wat); `sh, sw` strides, `dh, dw` dilations, `top, left` padding.
+   */
+  filterGradDirect(
+    x: number,
+    dy: number,
+    out: number,
+    n: number,
+    h: number,
+    w: number,
+    c: number,
+    oh: number,
+    ow: number,
+    k: number,
+    fh: number,
+    fw: number,
+    sh: number,
+    sw: number,
+    dh: number,
+    dw: number,
+    top: number,
+    left: number,
+  ): void;
 }
 
 /** The parts of tfjs-backend-wasm's Emscripten module used here. */

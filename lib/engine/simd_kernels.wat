@@ -108,4 +108,131 @@
         (memory.fill (i32.add (local.get $p) (local.get $delta)) (i32.const 0) (local.get $rowTail))
         (local.set $p (i32.add (local.get $p) (local.get $rowTail)))
         (local.set $b (i32.sub (local.get $b) (i32.const 1)))
-        (br $images)))))
+        (br $images))))
+  ;; Filter gradient of a convolution by direct accumulation, for layers with few input channels (lib/engine/
+  ;; kernels.ts decides): dW[r, s, c, k] = Σ_{b,i,j} x[b, i·sh + r·dh − top, j·sw + s·dw − left, c] · dy[b, i, j, k],
+  ;; terms outside the image skipped. NHWC float32, dW is [fh, fw, C, K] and K a multiple of 4. For each output
+  ;; row (b, i), tap (r, s) and channel c, the 16 (or 4) filter values of a block of K stay in registers while
+  ;; the row's valid columns j add x·dy[b, i, j, block]: no im2col matrix, and no packing of dy (which the
+  ;; matrix-product paths pay on every call). One thread.
+  (func (export "filterGradDirect")
+    (param $x i32) (param $dy i32) (param $out i32) (param $n i32) (param $h i32) (param $w i32) (param $c i32)
+    (param $oh i32) (param $ow i32) (param $k i32) (param $fh i32) (param $fw i32) (param $sh i32) (param $sw i32)
+    (param $dh i32) (param $dw i32) (param $top i32) (param $left i32)
+    (local $kb i32) (local $xstep i32) (local $b i32) (local $i i32) (local $r i32) (local $s i32) (local $ch i32)
+    (local $yi i32) (local $off i32) (local $j0 i32) (local $j1 i32) (local $t i32) (local $kk i32) (local $j i32)
+    (local $dyRow i32) (local $xRow i32) (local $acc i32) (local $xp i32) (local $dp i32)
+    (local $v v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local.set $kb (i32.shl (local.get $k) (i32.const 2)))                          ;; bytes of one dy pixel
+    (local.set $xstep (i32.shl (i32.mul (local.get $sw) (local.get $c)) (i32.const 2)))  ;; x bytes per output column
+    (memory.fill (local.get $out) (i32.const 0)
+      (i32.mul (i32.mul (i32.mul (local.get $fh) (local.get $fw)) (local.get $c)) (local.get $kb)))
+    (local.set $dyRow (local.get $dy))
+    (local.set $b (i32.const 0))
+    (block $images_done
+      (loop $images
+        (br_if $images_done (i32.ge_s (local.get $b) (local.get $n)))
+        (local.set $i (i32.const 0))
+        (block $rows_done
+          (loop $rows
+            (br_if $rows_done (i32.ge_s (local.get $i) (local.get $oh)))
+            (local.set $r (i32.const 0))
+            (block $taps_r_done
+              (loop $taps_r
+                (br_if $taps_r_done (i32.ge_s (local.get $r) (local.get $fh)))
+                (local.set $yi (i32.sub (i32.add (i32.mul (local.get $i) (local.get $sh))
+                  (i32.mul (local.get $r) (local.get $dh))) (local.get $top)))
+                (if (i32.and (i32.ge_s (local.get $yi) (i32.const 0)) (i32.lt_s (local.get $yi) (local.get $h)))
+                  (then
+                    (local.set $xRow (i32.add (local.get $x) (i32.shl (i32.mul (i32.mul (i32.add
+                      (i32.mul (local.get $b) (local.get $h)) (local.get $yi)) (local.get $w)) (local.get $c)) (i32.const 2))))
+                    (local.set $s (i32.const 0))
+                    (block $taps_s_done
+                      (loop $taps_s
+                        (br_if $taps_s_done (i32.ge_s (local.get $s) (local.get $fw)))
+                        ;; valid output columns: 0 ≤ j·sw + off < w
+                        (local.set $off (i32.sub (i32.mul (local.get $s) (local.get $dw)) (local.get $left)))
+                        (local.set $j0 (select
+                          (i32.div_s (i32.add (i32.sub (i32.const 0) (local.get $off)) (i32.sub (local.get $sw) (i32.const 1)))
+                            (local.get $sw))
+                          (i32.const 0)
+                          (i32.lt_s (local.get $off) (i32.const 0))))
+                        (local.set $t (i32.sub (i32.sub (local.get $w) (i32.const 1)) (local.get $off)))
+                        (local.set $j1 (select
+                          (i32.add (i32.div_s (local.get $t) (local.get $sw)) (i32.const 1))
+                          (i32.const 0)
+                          (i32.ge_s (local.get $t) (i32.const 0))))
+                        (if (i32.gt_s (local.get $j1) (local.get $ow)) (then (local.set $j1 (local.get $ow))))
+                        (if (i32.lt_s (local.get $j0) (local.get $j1))
+                          (then
+                            (local.set $ch (i32.const 0))
+                            (loop $channels
+                              (local.set $acc (i32.add (local.get $out) (i32.mul (i32.add (i32.mul (i32.add
+                                (i32.mul (local.get $r) (local.get $fw)) (local.get $s)) (local.get $c)) (local.get $ch))
+                                (local.get $kb))))
+                              (local.set $kk (i32.const 0))
+                              ;; blocks of 16 filters, 4 accumulators
+                              (block $blocks_done
+                                (loop $blocks
+                                  (br_if $blocks_done (i32.gt_s (i32.add (local.get $kk) (i32.const 64)) (local.get $kb)))
+                                  (local.set $a0 (v128.load (i32.add (local.get $acc) (local.get $kk))))
+                                  (local.set $a1 (v128.load offset=16 (i32.add (local.get $acc) (local.get $kk))))
+                                  (local.set $a2 (v128.load offset=32 (i32.add (local.get $acc) (local.get $kk))))
+                                  (local.set $a3 (v128.load offset=48 (i32.add (local.get $acc) (local.get $kk))))
+                                  (local.set $xp (i32.add (local.get $xRow) (i32.add
+                                    (i32.shl (i32.mul (i32.add (i32.mul (local.get $j0) (local.get $sw)) (local.get $off))
+                                      (local.get $c)) (i32.const 2))
+                                    (i32.shl (local.get $ch) (i32.const 2)))))
+                                  (local.set $dp (i32.add (i32.add (local.get $dyRow) (i32.mul (local.get $j0) (local.get $kb)))
+                                    (local.get $kk)))
+                                  (local.set $j (local.get $j0))
+                                  (loop $cols
+                                    (local.set $v (v128.load32_splat (local.get $xp)))
+                                    (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $v) (v128.load (local.get $dp)))))
+                                    (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $v) (v128.load offset=16 (local.get $dp)))))
+                                    (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $v) (v128.load offset=32 (local.get $dp)))))
+                                    (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $v) (v128.load offset=48 (local.get $dp)))))
+                                    (local.set $xp (i32.add (local.get $xp) (local.get $xstep)))
+                                    (local.set $dp (i32.add (local.get $dp) (local.get $kb)))
+                                    (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                                    (br_if $cols (i32.lt_s (local.get $j) (local.get $j1))))
+                                  (v128.store (i32.add (local.get $acc) (local.get $kk)) (local.get $a0))
+                                  (v128.store offset=16 (i32.add (local.get $acc) (local.get $kk)) (local.get $a1))
+                                  (v128.store offset=32 (i32.add (local.get $acc) (local.get $kk)) (local.get $a2))
+                                  (v128.store offset=48 (i32.add (local.get $acc) (local.get $kk)) (local.get $a3))
+                                  (local.set $kk (i32.add (local.get $kk) (i32.const 64)))
+                                  (br $blocks)))
+                              ;; the last K mod 16 filters, 4 at a time
+                              (block $singles_done
+                                (loop $singles
+                                  (br_if $singles_done (i32.ge_s (local.get $kk) (local.get $kb)))
+                                  (local.set $a0 (v128.load (i32.add (local.get $acc) (local.get $kk))))
+                                  (local.set $xp (i32.add (local.get $xRow) (i32.add
+                                    (i32.shl (i32.mul (i32.add (i32.mul (local.get $j0) (local.get $sw)) (local.get $off))
+                                      (local.get $c)) (i32.const 2))
+                                    (i32.shl (local.get $ch) (i32.const 2)))))
+                                  (local.set $dp (i32.add (i32.add (local.get $dyRow) (i32.mul (local.get $j0) (local.get $kb)))
+                                    (local.get $kk)))
+                                  (local.set $j (local.get $j0))
+                                  (loop $cols1
+                                    (local.set $a0 (f32x4.add (local.get $a0)
+                                      (f32x4.mul (v128.load32_splat (local.get $xp)) (v128.load (local.get $dp)))))
+                                    (local.set $xp (i32.add (local.get $xp) (local.get $xstep)))
+                                    (local.set $dp (i32.add (local.get $dp) (local.get $kb)))
+                                    (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                                    (br_if $cols1 (i32.lt_s (local.get $j) (local.get $j1))))
+                                  (v128.store (i32.add (local.get $acc) (local.get $kk)) (local.get $a0))
+                                  (local.set $kk (i32.add (local.get $kk) (i32.const 16)))
+                                  (br $singles)))
+                              (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
+                              (br_if $channels (i32.lt_s (local.get $ch) (local.get $c))))))
+                        (local.set $s (i32.add (local.get $s) (i32.const 1)))
+                        (br $taps_s)))))
+                (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                (br $taps_r)))
+            (local.set $dyRow (i32.add (local.get $dyRow) (i32.mul (local.get $ow) (local.get $kb))))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (br $rows)))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $images))))
+)
