@@ -104,8 +104,7 @@ async function predictWatched(
   const shape = model.outputs[0].shape;
   const numClasses = shape[shape.length - 1] as number;
   const probs = new Float32Array(images.shape[0] * numClasses);
-  for await (const { output, start } of predictBatches(model, images, { batchSize })) {
-    loop.hold([output]);
+  for await (const { output, start } of predictBatches(model, images, { batchSize, loop })) {
     probs.set(await loop.wait(output.data()), start * numClasses);
     loop.released();
     onBatch();
@@ -126,12 +125,13 @@ export interface PredictedBatch {
 /**
  * The one batched-inference loop of the kit (evaluation, validation during training, feature extraction):
  * predicts `images` (`[n, h, w, c]`) in inference mode, `batchSize` (default 256) at a time, and yields each
- * batch's output, disposing it when the consumer asks for the next one.
+ * batch's output, disposing it when the consumer asks for the next one. With `loop`, each output is held by
+ * that loop as soon as it exists (see {@link watchedStep}).
  */
 export async function* predictBatches(
   model: tf.LayersModel,
   images: tf.Tensor4D,
-  options: { batchSize?: number } = {},
+  options: { batchSize?: number; loop?: StoppableLoop } = {},
 ): AsyncGenerator<PredictedBatch> {
   const batchSize = options.batchSize ?? 256;
   if (!Number.isInteger(batchSize) || batchSize < 1) {
@@ -140,13 +140,30 @@ export async function* predictBatches(
   const n = images.shape[0];
   for (let start = 0; start < n; start += batchSize) {
     const size = Math.min(batchSize, n - start);
-    const output = tf.tidy(() => model.predict(images.slice([start, 0, 0, 0], [size, -1, -1, -1])) as tf.Tensor);
+    const batch = () => model.predict(images.slice([start, 0, 0, 0], [size, -1, -1, -1])) as tf.Tensor;
+    const output = options.loop ? watchedStep(options.loop, batch) : tf.tidy(batch);
     try {
       yield { output, start, size };
     } finally {
       output.dispose();
     }
   }
+}
+
+/**
+ * `f()` in a step of `loop` (Jupyter's Stop): its intermediates are freed like `tf.tidy`'s, and its output is
+ * held by the loop from the moment the step's scope closes, so a Stop anywhere after it (the generator's
+ * `yield`, the consumer's `await`) cannot leak it; the consumer calls `loop.released()` when done with it.
+ */
+function watchedStep(loop: StoppableLoop, f: () => tf.Tensor): tf.Tensor {
+  loop.startStep();
+  let output: tf.Tensor | undefined;
+  try {
+    output = f();
+  } finally {
+    loop.endStep(output ? [output] : []);
+  }
+  return output;
 }
 
 function pct(v: number): string {

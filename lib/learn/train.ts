@@ -319,7 +319,7 @@ async function sumsOver(
 ): Promise<Sums> {
   const n = x.shape[0];
   let loss = 0, correct = 0;
-  for await (const { output, start, size } of predictBatches(model, x, { batchSize })) {
+  for await (const { output, start, size } of predictBatches(model, x, { batchSize, loop })) {
     const [l, c] = tf.tidy(() => {
       const yb = y.slice([start], [size]).toInt();
       const p = output as tf.Tensor2D;
@@ -329,7 +329,7 @@ async function sumsOver(
         tf.equal(p.argMax(1).toInt(), yb).toFloat().sum(),
       ];
     });
-    loop?.hold([l, c]);
+    loop?.hold([output, l, c]);
     loop?.idle();
     const [lv, cv] = await Promise.all([l.data(), c.data()]);
     loop?.busy();
