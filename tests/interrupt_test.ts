@@ -9,7 +9,7 @@ import { tf } from "../lib/mod.ts";
 import { activeLoops, InterruptedError, runStoppable, stoppableDefaults } from "../lib/engine/interrupt.ts";
 import { disposeModel } from "../lib/learn/optimizer.ts";
 import { train } from "../lib/learn/train.ts";
-import { evaluate } from "../lib/learn/evaluate.ts";
+import { evaluate, predictBatches } from "../lib/learn/evaluate.ts";
 import { type History } from "../lib/learn/history.ts";
 import { TrainingProgress } from "../lib/show/progress.ts";
 import { LearnerError } from "../lib/engine/learner_error.ts";
@@ -247,6 +247,25 @@ Deno.test("evaluate: Stop while it checks the data (labels read cut) ends it wit
     Object.assign(stoppableDefaults, saved);
     disposeModel(model);
     tf.dispose([data.images, data.labels]);
+  }
+});
+
+Deno.test("predictBatches with a loop: a Stop just after a batch is yielded (before the consumer reads it) frees it", async () => {
+  const model = toyModel();
+  const x = tf.randomUniform([40, 8, 8, 1]) as tf.Tensor4D;
+  const before = tf.memory().numTensors;
+  try {
+    const err = await runStoppable("Predicción", async (loop) => {
+      loop.onStop = () => "Predicción detenida.";
+      for await (const _ of predictBatches(model, x, { batchSize: 16, loop })) {
+        await never(); // terminated as the consumer resumes: nothing after the yield ever runs
+      }
+    }, { pollMs: 50 }).then(() => undefined, (e) => e);
+    assert.ok(err instanceof InterruptedError, String(err));
+    assert.equal(tf.memory().numTensors, before, "the yielded output is freed by the loop's repair");
+  } finally {
+    disposeModel(model);
+    x.dispose();
   }
 });
 
