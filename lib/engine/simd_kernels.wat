@@ -121,7 +121,8 @@
     (param $dh i32) (param $dw i32) (param $top i32) (param $left i32)
     (local $kb i32) (local $xstep i32) (local $b i32) (local $i i32) (local $r i32) (local $s i32) (local $ch i32)
     (local $yi i32) (local $off i32) (local $j0 i32) (local $j1 i32) (local $t i32) (local $kk i32) (local $j i32)
-    (local $dyRow i32) (local $xRow i32) (local $acc i32) (local $xp i32) (local $dp i32)
+    (local $dyRow i32) (local $xRow i32) (local $acc i32) (local $xp i32) (local $dp i32) (local $xStart i32)
+    (local $dStart i32)
     (local $v v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
     (local.set $kb (i32.shl (local.get $k) (i32.const 2)))                          ;; bytes of one dy pixel
     (local.set $xstep (i32.shl (i32.mul (local.get $sw) (local.get $c)) (i32.const 2)))  ;; x bytes per output column
@@ -165,6 +166,10 @@
                         (if (i32.gt_s (local.get $j1) (local.get $ow)) (then (local.set $j1 (local.get $ow))))
                         (if (i32.lt_s (local.get $j0) (local.get $j1))
                           (then
+                            ;; column j0's x value of channel 0, and its dy pixel
+                            (local.set $xStart (i32.add (local.get $xRow) (i32.shl (i32.mul (i32.add
+                              (i32.mul (local.get $j0) (local.get $sw)) (local.get $off)) (local.get $c)) (i32.const 2))))
+                            (local.set $dStart (i32.add (local.get $dyRow) (i32.mul (local.get $j0) (local.get $kb))))
                             (local.set $ch (i32.const 0))
                             (loop $channels
                               (local.set $acc (i32.add (local.get $out) (i32.mul (i32.add (i32.mul (i32.add
@@ -179,12 +184,8 @@
                                   (local.set $a1 (v128.load offset=16 (i32.add (local.get $acc) (local.get $kk))))
                                   (local.set $a2 (v128.load offset=32 (i32.add (local.get $acc) (local.get $kk))))
                                   (local.set $a3 (v128.load offset=48 (i32.add (local.get $acc) (local.get $kk))))
-                                  (local.set $xp (i32.add (local.get $xRow) (i32.add
-                                    (i32.shl (i32.mul (i32.add (i32.mul (local.get $j0) (local.get $sw)) (local.get $off))
-                                      (local.get $c)) (i32.const 2))
-                                    (i32.shl (local.get $ch) (i32.const 2)))))
-                                  (local.set $dp (i32.add (i32.add (local.get $dyRow) (i32.mul (local.get $j0) (local.get $kb)))
-                                    (local.get $kk)))
+                                  (local.set $xp (local.get $xStart))
+                                  (local.set $dp (i32.add (local.get $dStart) (local.get $kk)))
                                   (local.set $j (local.get $j0))
                                   (loop $cols
                                     (local.set $v (v128.load32_splat (local.get $xp)))
@@ -207,12 +208,8 @@
                                 (loop $singles
                                   (br_if $singles_done (i32.ge_s (local.get $kk) (local.get $kb)))
                                   (local.set $a0 (v128.load (i32.add (local.get $acc) (local.get $kk))))
-                                  (local.set $xp (i32.add (local.get $xRow) (i32.add
-                                    (i32.shl (i32.mul (i32.add (i32.mul (local.get $j0) (local.get $sw)) (local.get $off))
-                                      (local.get $c)) (i32.const 2))
-                                    (i32.shl (local.get $ch) (i32.const 2)))))
-                                  (local.set $dp (i32.add (i32.add (local.get $dyRow) (i32.mul (local.get $j0) (local.get $kb)))
-                                    (local.get $kk)))
+                                  (local.set $xp (local.get $xStart))
+                                  (local.set $dp (i32.add (local.get $dStart) (local.get $kk)))
                                   (local.set $j (local.get $j0))
                                   (loop $cols1
                                     (local.set $a0 (f32x4.add (local.get $a0)
@@ -224,6 +221,7 @@
                                   (v128.store (i32.add (local.get $acc) (local.get $kk)) (local.get $a0))
                                   (local.set $kk (i32.add (local.get $kk) (i32.const 16)))
                                   (br $singles)))
+                              (local.set $xStart (i32.add (local.get $xStart) (i32.const 4)))
                               (local.set $ch (i32.add (local.get $ch) (i32.const 1)))
                               (br_if $channels (i32.lt_s (local.get $ch) (local.get $c))))))
                         (local.set $s (i32.add (local.get $s) (i32.const 1)))
