@@ -149,7 +149,7 @@ Deno.test({
           `const datos = await loadFashionMnist({ split: "train" });\n` +
           `const model = buildModel(defineArchitecture("W", { input: "28x28x1", layers: ["CONV3-16/p1", "POOL2", "FC-10"] }), { seed: 0 });\n` +
           `const antes = tf.memory().numTensors;\n"listo"`,
-          `const ev = await evaluate(model, datos, { batchSize: 32 });`,
+          `console.log("evaluando"); const ev = await evaluate(model, datos, { batchSize: 32 });`,
           `await augmentPreview(sampleImagePath("astronaut"), 48, { rotation: 25, zoom: 0.2, crop: 0.7, size: 256 });`,
           CHECK_CELL,
         ]),
@@ -160,11 +160,11 @@ Deno.test({
         await nb.runCell(1, { timeoutS: 240 });
         assert.ok((await nb.outputs())[1].outputs.some((o) => /listo/.test(o.text)));
 
-        // Stop 0,4 s after the cell is sent: early in an evaluation of ~2 s. Sent at once, the interrupt sometimes
-        // landed (under the parallel suite) before the cell reached the library's first await, where nothing can
-        // catch it: the cell then ends with no output (lib/engine/interrupt.ts).
-        const ev = await measureStop(nb, 2, { delayMs: 400, timeoutS: 60 });
-        console.log(`evaluate, Stop after 0,4 s → idle: ${ev.seconds} s`);
+        // Stop once the cell has printed "evaluando": early in an evaluation of ~2 s. Sent at once, or 0,4 s after
+        // the cell, the interrupt sometimes landed (under the parallel suite) before the cell reached the library's
+        // first await, where nothing can catch it: the cell then ends with no output (lib/engine/interrupt.ts).
+        const ev = await measureStop(nb, 2, { waitFor: /evaluando/, timeoutS: 60 });
+        console.log(`evaluate, Stop once it printed → idle: ${ev.seconds} s`);
         assert.ok(ev.alive, JSON.stringify(ev));
         assert.ok(ev.seconds < 3, `Stop took ${ev.seconds} s: ${JSON.stringify(ev)}`);
         assert.match(
